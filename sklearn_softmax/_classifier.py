@@ -1,0 +1,232 @@
+"""SoftmaxClassifier: a linear classifier fitted by L-BFGS on cross-entropy or hinge."""
+
+from __future__ import annotations
+
+from functools import partial
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._fit import fit_linear_model
+from ._losses import LOSSES, MULTICLASS_HINGES, make_loss
+
+
+def _has_proba(estimator: SoftmaxClassifier) -> bool:
+    """``predict_proba`` exists for the cross-entropy loss only."""
+    if estimator.loss != "cross_entropy":
+        raise AttributeError(
+            f"predict_proba is not available when loss={estimator.loss!r}; "
+            "only loss='cross_entropy' models class probabilities."
+        )
+    return True
+
+
+class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
+    """Linear classifier ``z = W x + b`` fitted by L-BFGS with analytic gradients.
+
+    Minimizes ``J(W, b) = C sum_i s_i c_{y_i} loss(W x_i + b, y_i) + ||W||_F^2 / 2``
+    with sample weights ``s``, class weights ``c`` and an unpenalized intercept.
+
+    Parameters
+    ----------
+    loss : {"cross_entropy", "hinge", "squared_hinge"}, default="cross_entropy"
+        Cross-entropy (softmax / log loss; binary cross-entropy for two classes),
+        the multiclass hinge, or its square.
+    multiclass_hinge : {"crammer_singer", "weston_watkins"}, default="crammer_singer"
+        Which multiclass hinge for three or more classes:
+        ``max(0, margin + max_{k != y} z_k - z_y)`` (Crammer-Singer) or
+        ``sum_{k != y} max(0, margin + z_k - z_y)`` (Weston-Watkins).
+    C : float, default=1.0
+        Inverse penalty strength, ``0 < C <= inf``; ``np.inf`` means no penalty.
+    fit_intercept : bool, default=True
+        Fit the unpenalized intercept ``b``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights ``c_k`` of the classes, as in scikit-learn.
+    label_smoothing : float, default=0.0
+        ``eps`` in ``[0, 1)``: cross-entropy against ``(1 - eps) onehot(y) + eps / K``.
+        Only with ``loss="cross_entropy"``.
+    margin : float, default=1.0
+        The margin of the hinge losses, ``> 0``.
+    tol : float, default=1e-4
+        Stop when the largest absolute gradient entry of ``J / (C sum_i s_i c_{y_i})``
+        is at most ``tol`` (as ``LogisticRegression(solver="lbfgs")`` does).
+    max_iter : int, default=1000
+        Maximum number of L-BFGS iterations.
+    warm_start : bool, default=False
+        Start from the previous ``coef_`` and ``intercept_``.
+    verbose : int, default=0
+        Print one line per iteration (iteration, objective, largest gradient entry).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (n_classes, n_features), or (1, n_features) for two classes
+    intercept_ : ndarray of shape (n_classes,), or (1,) for two classes
+    n_iter_ : int
+        L-BFGS iterations run.
+    loss_curve_ : list of float
+        The objective ``J / (C sum of weights)`` after each iteration (with
+        ``C = inf``: the weighted mean loss).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when ``X`` has string feature names.
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "loss": [StrOptions(set(LOSSES))],
+        "multiclass_hinge": [StrOptions(set(MULTICLASS_HINGES))],
+        "C": [Interval(Real, 0, None, closed="right")],
+        "fit_intercept": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "margin": [Interval(Real, 0, None, closed="neither")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        loss: str = "cross_entropy",
+        *,
+        multiclass_hinge: str = "crammer_singer",
+        C: float = 1.0,
+        fit_intercept: bool = True,
+        class_weight: dict | str | None = None,
+        label_smoothing: float = 0.0,
+        margin: float = 1.0,
+        tol: float = 1e-4,
+        max_iter: int = 1000,
+        warm_start: bool = False,
+        verbose: int = 0,
+    ):
+        self.loss = loss
+        self.multiclass_hinge = multiclass_hinge
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+        self.margin = margin
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None) -> SoftmaxClassifier:
+        """Fit the model to ``X`` of shape (n_samples, n_features) and labels ``y``.
+
+        ``X`` may be dense (float64 kept, float32 kept) or scipy sparse CSR/CSC.
+        """
+        if self.label_smoothing and self.loss != "cross_entropy":
+            raise ValueError(
+                "label_smoothing applies to loss='cross_entropy' only; got "
+                f"label_smoothing={self.label_smoothing!r} with loss={self.loss!r}."
+            )
+        first_fit = not (self.warm_start and hasattr(self, "coef_"))
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=first_fit,
+        )
+        check_classification_targets(y)
+        classes, y_index = np.unique(y, return_inverse=True)
+        if classes.size < 2:
+            raise ValueError(
+                "SoftmaxClassifier needs samples of at least 2 classes in the data, "
+                f"but the data contains only 1 class: {classes[0]!r}."
+            )
+        weight = self._sample_weight(X, y, classes, sample_weight)
+        n_scores = 1 if classes.size == 2 else classes.size
+        make = partial(
+            make_loss,
+            self.loss,
+            classes.size,
+            multiclass_hinge=self.multiclass_hinge,
+            label_smoothing=self.label_smoothing,
+            margin=self.margin,
+        )
+        W, b, result = fit_linear_model(
+            make,
+            X,
+            y_index,
+            weight,
+            C=self.C,
+            fit_intercept=self.fit_intercept,
+            n_scores=n_scores,
+            init=self._initial_model(classes, n_scores, X.shape[1]),
+            margin=self.margin,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            verbose=self.verbose,
+        )
+        self.classes_ = classes
+        self.coef_ = W.astype(X.dtype)
+        self.intercept_ = b.astype(X.dtype)
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = result.loss_curve
+        return self
+
+    def _sample_weight(self, X, y, classes, sample_weight) -> np.ndarray:
+        """``s_i c_{y_i}`` in float64; rejects negative or all-zero weights."""
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        if self.class_weight is not None:
+            class_weight = compute_class_weight(
+                self.class_weight, classes=classes, y=y, sample_weight=sample_weight
+            )
+            sample_weight = sample_weight * class_weight[np.searchsorted(classes, y)]
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "The sample weights (times the class weights) sum to zero; "
+                "at least one sample needs a positive weight."
+            )
+        return sample_weight
+
+    def _initial_model(self, classes, n_scores, n_features):
+        """``(W, b)`` to start from: zeros, or the previous fit under ``warm_start``."""
+        if self.warm_start and hasattr(self, "coef_"):
+            if not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    "warm_start=True needs the same classes as the previous fit: "
+                    f"got {classes!r}, previously {self.classes_!r}."
+                )
+            return self.coef_.astype(np.float64), self.intercept_.astype(np.float64)
+        return np.zeros((n_scores, n_features)), np.zeros(n_scores)
+
+    def _scores(self, X) -> np.ndarray:
+        """Class-major scores ``Z`` of shape (n_scores, n_samples)."""
+        scores = self.decision_function(X)
+        return scores[None, :] if scores.ndim == 1 else scores.T
+
+    @available_if(_has_proba)
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes): ``softmax(z)`` or
+        ``[1 - sigmoid(z), sigmoid(z)]`` for two classes."""
+        check_is_fitted(self)
+        loss = make_loss("cross_entropy", self.classes_.size)
+        return loss.predict_proba(self._scores(X)).T
+
+    @available_if(_has_proba)
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`, computed without underflow."""
+        check_is_fitted(self)
+        loss = make_loss("cross_entropy", self.classes_.size)
+        return loss.predict_log_proba(self._scores(X)).T

@@ -1,0 +1,108 @@
+"""Fitting a linear model: build the objective, choose coordinates, run the solver.
+
+The glue between :mod:`._losses`, :mod:`._objective` and :mod:`._solver`,
+independent of scikit-learn's estimator API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._losses import Loss
+from ._objective import AffinePreconditioner, LinearObjective
+from ._solver import LbfgsResult, minimize_by_smoothing, minimize_lbfgs
+
+
+def build_objective(
+    loss: Loss,
+    X: np.ndarray | sp.spmatrix,
+    y: np.ndarray,
+    weight: np.ndarray,
+    *,
+    C: float,
+    fit_intercept: bool,
+    n_scores: int,
+) -> LinearObjective:
+    """The objective ``F = J / (C sum w)``.
+
+    Its weights are ``w / sum w`` and its penalty ``alpha = 1 / (C sum w)``.
+    """
+    total = float(weight.sum())
+    return LinearObjective(
+        loss,
+        X,
+        y,
+        weight / total,
+        alpha=1.0 / (C * total),
+        fit_intercept=fit_intercept,
+        n_scores=n_scores,
+    )
+
+
+def fit_linear_model(
+    make_loss: Callable[..., Loss],
+    X: np.ndarray | sp.spmatrix,
+    y: np.ndarray,
+    weight: np.ndarray,
+    *,
+    C: float,
+    fit_intercept: bool,
+    n_scores: int,
+    init: tuple[np.ndarray, np.ndarray],
+    margin: float,
+    tol: float,
+    max_iter: int,
+    verbose: int = 0,
+) -> tuple[np.ndarray, np.ndarray, LbfgsResult]:
+    """Minimize ``J(W, b)`` from ``init = (W0, b0)``.
+
+    Returns ``W``, ``b`` (float64) and the solver's result.
+
+    ``make_loss(smoothing=mu)`` gives the loss (``mu = 0``: exact). A smooth loss
+    is minimized by L-BFGS directly; a non-smooth one through smooth upper
+    bounds with ``mu = margin, margin / 10, ...`` (:func:`minimize_by_smoothing`).
+    L-BFGS works on the preconditioned coordinates of
+    :class:`AffinePreconditioner`; the stopping rule is checked on the
+    gradient in the original coordinates.
+    """
+    objective = build_objective(
+        make_loss(), X, y, weight, C=C, fit_intercept=fit_intercept, n_scores=n_scores
+    )
+    coordinates = AffinePreconditioner.from_data(
+        X,
+        objective.sample_weight,
+        alpha=objective.alpha,
+        n_scores=n_scores,
+        fit_intercept=fit_intercept,
+    )
+
+    def fun(theta):
+        W, b = coordinates.to_model(theta)
+        value, grad_W, grad_b = objective.value_gradient(W, b)
+        stationarity = max(np.abs(grad_W).max(), np.abs(grad_b).max(initial=0.0))
+        return value, coordinates.gradient_to_solver(grad_W, grad_b), stationarity
+
+    theta0 = coordinates.to_solver(*init)
+    options = {"tol": tol, "max_iter": max_iter, "verbose": verbose}
+    if objective.loss.smooth:
+        result = minimize_lbfgs(fun, theta0, **options)
+    else:
+        exact_loss = objective.loss
+
+        def fun_at(smoothing):
+            objective.loss = make_loss(smoothing=smoothing)
+            return fun
+
+        def relative_gap(theta, smoothing):
+            W, b = coordinates.to_model(theta)
+            exact = objective.value(W, b, exact_loss)
+            return (objective.value(W, b) - exact) / exact
+
+        result = minimize_by_smoothing(
+            fun_at, relative_gap, theta0, start=margin, **options
+        )
+    W, b = coordinates.to_model(result.x)
+    return W, b, result

@@ -1,0 +1,216 @@
+"""The penalized objective of a linear model and the solver's coordinates for it.
+
+``F(W, b) = sum_i s_i l(W x_i + b, y_i) + alpha / 2 ||W||_F^2``
+
+with ``W`` of shape ``(n_scores, d)``, ``b`` of shape ``(n_scores,)`` (not penalized),
+``l`` a :class:`~sklearn_softmax._losses.Loss` and weights ``s`` (the estimator
+passes ``s_i = w_i / sum w`` and ``alpha = 1 / (C sum w)``, i.e. ``F = J / (C sum w)``).
+
+The solver does not see ``(W, b)`` but ``theta = (V, c)``, the same model written
+on centered and scaled features ``(x - mu) / sigma``: ``W = V / sigma`` and
+``b = c - W mu``. The map is exact and affine, so the optimum and the penalty
+(on the original ``W``) do not change; only the conditioning does. ``X`` itself
+is never centered, scaled or copied: scores and gradients are computed in the
+original coordinates and mapped with ``O(n_scores d)`` work.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._losses import Loss
+
+#: Elements (rows x features, or stored values) handled per block when a pass
+#: over X needs a temporary.
+_BLOCK_ELEMENTS = 1 << 20
+
+
+class LinearObjective:
+    """``F(W, b)`` and its gradient for a fixed data set ``(X, y, s)``.
+
+    Holds one ``(n_scores, n_samples)`` buffer in ``X``'s dtype, reused by every
+    evaluation: it holds the scores, then the loss gradient w.r.t. them.
+    """
+
+    def __init__(
+        self,
+        loss: Loss,
+        X: np.ndarray | sp.spmatrix,
+        y: np.ndarray,
+        sample_weight: np.ndarray,
+        *,
+        alpha: float,
+        fit_intercept: bool,
+        n_scores: int,
+    ):
+        self.loss = loss
+        self.X = X
+        self.y = y
+        self.sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        self._weight = self.sample_weight.astype(X.dtype, copy=False)
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self._scores = np.empty((n_scores, X.shape[0]), dtype=X.dtype)
+
+    def _compute_scores(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``Z = W X^T + b`` into the buffer, shape (n_scores, n_samples)."""
+        Z = self._scores
+        if sp.issparse(self.X):
+            Z[...] = (self.X @ W.T).T
+        else:
+            np.matmul(W, self.X.T, out=Z)
+        if self.fit_intercept:
+            Z += b[:, None]
+        return Z
+
+    def value_gradient(
+        self, W: np.ndarray, b: np.ndarray
+    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """``F(W, b)``, ``dF/dW`` of shape (n_scores, d) and ``dF/db``, all float64."""
+        dtype = self.X.dtype
+        W_x = W.astype(dtype, copy=False)
+        Z = self._compute_scores(W_x, b.astype(dtype, copy=False))
+        loss, G = self.loss.loss_gradient(Z, self.y, self._weight)
+        value = float(np.dot(loss, self.sample_weight))
+        if sp.issparse(self.X):
+            grad_W = (self.X.T @ G.T).T
+        else:
+            grad_W = G @ self.X
+        grad_W = grad_W.astype(np.float64)
+        grad_b = G.sum(axis=1, dtype=np.float64)
+        if not self.fit_intercept:
+            grad_b[:] = 0.0
+        if self.alpha:
+            value += 0.5 * self.alpha * float(np.vdot(W, W))
+            grad_W += self.alpha * W
+        return value, grad_W, grad_b
+
+    def value(self, W: np.ndarray, b: np.ndarray, loss: Loss | None = None) -> float:
+        """``F(W, b)`` without the gradient, with ``loss`` in place of ``self.loss``."""
+        dtype = self.X.dtype
+        Z = self._compute_scores(W.astype(dtype), b.astype(dtype))
+        per_sample, _ = (loss or self.loss).loss_gradient(Z, self.y, gradient=False)
+        penalty = 0.5 * self.alpha * float(np.vdot(W, W))
+        return float(np.dot(per_sample, self.sample_weight)) + penalty
+
+
+def _dense_weighted_moments(
+    X: np.ndarray, weight: np.ndarray, center: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted column mean and (centered if ``center``) second moment, float64."""
+    mean = np.asarray(weight @ X, dtype=np.float64) if center else None
+    second = np.zeros(X.shape[1])
+    block = max(1, _BLOCK_ELEMENTS // max(1, X.shape[1]))
+    for start in range(0, X.shape[0], block):
+        rows = np.asarray(X[start : start + block], dtype=np.float64)
+        if center:
+            rows = rows - mean
+        second += weight[start : start + block] @ (rows * rows)
+    if mean is None:
+        mean = np.zeros(X.shape[1])
+    return mean, second
+
+
+def _sparse_weighted_moments(
+    X: sp.spmatrix, weight: np.ndarray, center: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted column mean and (centered if ``center``) second moment, float64.
+
+    Walks the stored values in blocks, so no copy of ``X`` is made.
+    """
+    X = X if X.format in ("csr", "csc") else X.tocsr()
+    n_features = X.shape[1]
+    by_row = X.format == "csr"
+    first = np.zeros(n_features)
+    second = np.zeros(n_features)
+    for start in range(0, X.nnz, _BLOCK_ELEMENTS):
+        stop = min(start + _BLOCK_ELEMENTS, X.nnz)
+        positions = np.arange(start, stop)
+        major = np.searchsorted(X.indptr, positions, side="right") - 1
+        minor = X.indices[start:stop]
+        rows, cols = (major, minor) if by_row else (minor, major)
+        values = X.data[start:stop].astype(np.float64)
+        weighted = values * weight[rows]
+        first += np.bincount(cols, weights=weighted, minlength=n_features)
+        second += np.bincount(cols, weights=weighted * values, minlength=n_features)
+    if not center:
+        return np.zeros(n_features), second
+    return first, np.maximum(second - first * first, 0.0)
+
+
+class AffinePreconditioner:
+    """The solver's coordinates ``theta = (V, c)``: ``W = V / sigma``, ``b = c - W mu``.
+
+    ``theta`` is a flat float64 vector: ``V`` row-major, then ``c`` if there is
+    an intercept. ``mu`` is the weighted feature mean (0 without intercept) and
+    ``sigma_j = sqrt(var_j + alpha)``: the weighted spread of feature ``j`` about
+    ``mu_j``, floored by the penalty, so that every coordinate of ``theta`` sees a
+    curvature of about the same size (data ``var_j`` plus penalty ``alpha`` in
+    the original coordinates, divided by ``sigma_j^2``).
+    """
+
+    def __init__(
+        self, mean: np.ndarray, scale: np.ndarray, n_scores: int, fit_intercept: bool
+    ):
+        self.mean = mean
+        self.scale = scale
+        self.n_scores = n_scores
+        self.fit_intercept = fit_intercept
+
+    @classmethod
+    def from_data(
+        cls,
+        X: np.ndarray | sp.spmatrix,
+        sample_weight: np.ndarray,
+        *,
+        alpha: float,
+        n_scores: int,
+        fit_intercept: bool,
+    ) -> AffinePreconditioner:
+        """Statistics of ``X`` under weights ``sample_weight`` (which sum to 1)."""
+        moments = (
+            _sparse_weighted_moments if sp.issparse(X) else _dense_weighted_moments
+        )
+        mean, variance = moments(X, sample_weight, fit_intercept)
+        scale = np.sqrt(variance + alpha)
+        scale[~(scale > 1e-12 * max(1.0, scale.max(initial=0.0)))] = 1.0
+        return cls(mean, scale, n_scores, fit_intercept)
+
+    @classmethod
+    def identity(
+        cls, n_features: int, n_scores: int, fit_intercept: bool
+    ) -> AffinePreconditioner:
+        """``theta = (W, b)`` itself."""
+        return cls(np.zeros(n_features), np.ones(n_features), n_scores, fit_intercept)
+
+    @property
+    def size(self) -> int:
+        """Length of ``theta``."""
+        return self.n_scores * (self.mean.size + int(self.fit_intercept))
+
+    def to_model(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(W, b)`` from ``theta``."""
+        n_weights = self.n_scores * self.mean.size
+        W = theta[:n_weights].reshape(self.n_scores, -1) / self.scale
+        if not self.fit_intercept:
+            return W, np.zeros(self.n_scores)
+        return W, theta[n_weights:] - W @ self.mean
+
+    def to_solver(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``theta`` from ``(W, b)``."""
+        V = np.asarray(W, dtype=np.float64) * self.scale
+        if not self.fit_intercept:
+            return V.ravel()
+        return np.concatenate([V.ravel(), b + W @ self.mean])
+
+    def gradient_to_solver(self, grad_W: np.ndarray, grad_b: np.ndarray) -> np.ndarray:
+        """``dF/dtheta`` from ``dF/dW`` and ``dF/db``.
+
+        ``dF/dV = (dF/dW - dF/db mu^T) / sigma`` and ``dF/dc = dF/db``.
+        """
+        grad_V = grad_W - np.outer(grad_b, self.mean) if self.fit_intercept else grad_W
+        grad_V = grad_V / self.scale
+        if not self.fit_intercept:
+            return grad_V.ravel()
+        return np.concatenate([grad_V.ravel(), grad_b])
