@@ -101,8 +101,6 @@ def fit_linear_model(
             exact = objective.value(W, b, exact_loss)
             return (objective.value(W, b) - exact) / exact
 
-        result = minimize_by_smoothing(
-            fun_at, relative_gap, theta0, start=margin, **options
-        )
+        result = minimize_by_smoothing(fun_at, relative_gap, theta0, start=margin, **options)
     W, b = coordinates.to_model(result.x)
     return W, b, result

@@ -19,9 +19,7 @@ import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
 
-def _hinge(
-    a: np.ndarray, squared: bool, smoothing: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _hinge(a: np.ndarray, squared: bool, smoothing: float) -> tuple[np.ndarray, np.ndarray]:
     """``phi(a)`` and ``phi'(a)`` for the scalar hinge, elementwise.
 
     ``phi(a) = max(0, a)**2`` when ``squared`` (differentiable, never smoothed);
@@ -176,9 +174,7 @@ class _Hinge(Loss):
     upper bound that is at most ``mu log(number of terms)`` above it (0: exact).
     """
 
-    def __init__(
-        self, margin: float = 1.0, squared: bool = False, smoothing: float = 0.0
-    ):
+    def __init__(self, margin: float = 1.0, squared: bool = False, smoothing: float = 0.0):
         self.margin = margin
         self.squared = squared
         self.smoothing = smoothing

@@ -64,9 +64,7 @@ class LinearObjective:
             Z += b[:, None]
         return Z
 
-    def value_gradient(
-        self, W: np.ndarray, b: np.ndarray
-    ) -> tuple[float, np.ndarray, np.ndarray]:
+    def value_gradient(self, W: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``F(W, b)``, ``dF/dW`` of shape (n_scores, d) and ``dF/db``, all float64."""
         dtype = self.X.dtype
         W_x = W.astype(dtype, copy=False)
@@ -150,9 +148,7 @@ class AffinePreconditioner:
     the original coordinates, divided by ``sigma_j^2``).
     """
 
-    def __init__(
-        self, mean: np.ndarray, scale: np.ndarray, n_scores: int, fit_intercept: bool
-    ):
+    def __init__(self, mean: np.ndarray, scale: np.ndarray, n_scores: int, fit_intercept: bool):
         self.mean = mean
         self.scale = scale
         self.n_scores = n_scores
@@ -169,18 +165,14 @@ class AffinePreconditioner:
         fit_intercept: bool,
     ) -> AffinePreconditioner:
         """Statistics of ``X`` under weights ``sample_weight`` (which sum to 1)."""
-        moments = (
-            _sparse_weighted_moments if sp.issparse(X) else _dense_weighted_moments
-        )
+        moments = _sparse_weighted_moments if sp.issparse(X) else _dense_weighted_moments
         mean, variance = moments(X, sample_weight, fit_intercept)
         scale = np.sqrt(variance + alpha)
         scale[~(scale > 1e-12 * max(1.0, scale.max(initial=0.0)))] = 1.0
         return cls(mean, scale, n_scores, fit_intercept)
 
     @classmethod
-    def identity(
-        cls, n_features: int, n_scores: int, fit_intercept: bool
-    ) -> AffinePreconditioner:
+    def identity(cls, n_features: int, n_scores: int, fit_intercept: bool) -> AffinePreconditioner:
         """``theta = (W, b)`` itself."""
         return cls(np.zeros(n_features), np.ones(n_features), n_scores, fit_intercept)
 

@@ -82,9 +82,7 @@ class _Tracker:
         """Called by scipy after each iteration, at the accepted point."""
         value = float(intermediate_result.fun)
         self.loss_curve.append(value)
-        if self.last_x is None or not np.array_equal(
-            self.last_x, intermediate_result.x
-        ):
+        if self.last_x is None or not np.array_equal(self.last_x, intermediate_result.x):
             self(intermediate_result.x)
         if self.verbose:
             print(

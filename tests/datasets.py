@@ -14,9 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 DATA_DIR = Path(
-    os.environ.get(
-        "SKLEARN_SOFTMAX_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
-    )
+    os.environ.get("SKLEARN_SOFTMAX_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
 
 
@@ -27,9 +25,7 @@ def available() -> bool:
 
 def load_letter():
     """UCI letter: 20000 x 16, features 0..15, 26 classes."""
-    raw = np.loadtxt(
-        DATA_DIR / "letter" / "letter-recognition.data", delimiter=",", dtype=str
-    )
+    raw = np.loadtxt(DATA_DIR / "letter" / "letter-recognition.data", delimiter=",", dtype=str)
     _, y = np.unique(raw[:, 0], return_inverse=True)
     return raw[:, 1:].astype(np.float64), y
 
@@ -75,9 +71,7 @@ def load_r8():
         for word in text.split():
             rows.append(i)
             cols.append(vocabulary.setdefault(word, len(vocabulary)))
-    X = sp.csr_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(len(docs), len(vocabulary))
-    )
+    X = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(docs), len(vocabulary)))
     y = np.searchsorted(labels, [label for label, _ in docs])
     return X, y
 

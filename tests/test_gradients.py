@@ -1,0 +1,122 @@
+"""The analytic gradient of J equals central finite differences, for every loss."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sklearn_softmax import SoftmaxClassifier
+from sklearn_softmax._fit import build_objective
+from sklearn_softmax._losses import make_loss
+from sklearn_softmax._objective import AffinePreconditioner
+from tests.conftest import make_problem
+
+LOSS_CONFIGS = [
+    {"loss": "cross_entropy"},
+    {"loss": "cross_entropy", "label_smoothing": 0.3},
+    {"loss": "hinge", "multiclass_hinge": "crammer_singer"},
+    {"loss": "hinge", "multiclass_hinge": "weston_watkins"},
+    {"loss": "squared_hinge", "multiclass_hinge": "crammer_singer"},
+    {"loss": "squared_hinge", "multiclass_hinge": "weston_watkins"},
+    {"loss": "hinge", "multiclass_hinge": "crammer_singer", "smoothing": 0.1},
+    {"loss": "hinge", "multiclass_hinge": "weston_watkins", "smoothing": 0.1},
+    {"loss": "squared_hinge", "multiclass_hinge": "crammer_singer", "smoothing": 0.1},
+    {"loss": "hinge", "margin": 0.5},
+]
+
+
+def central_differences(fun, x, step=1e-6):
+    """``(f(x + h e_j) - f(x - h e_j)) / 2h`` for every coordinate j."""
+    grad = np.empty_like(x)
+    for j in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[j] = step
+        grad.flat[j] = (fun(x + e) - fun(x - e)) / (2 * step)
+    return grad
+
+
+def objective_for(config, n_classes, fit_intercept, sparse, C=0.7, seed=0):
+    """J's objective on a small problem with sample weights and class weights."""
+    config = dict(config)
+    smoothing = config.pop("smoothing", 0.0)
+    X, y = make_problem(n_samples=40, n_features=4, n_classes=n_classes, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    sample_weight = rng.uniform(0.2, 2.0, size=y.size)
+    estimator = SoftmaxClassifier(**config, class_weight={0: 2.0, 1: 0.5})
+    weight = estimator._sample_weight(X, y, np.unique(y), sample_weight)
+    n_scores = 1 if n_classes == 2 else n_classes
+    loss = make_loss(
+        config["loss"],
+        n_classes,
+        multiclass_hinge=config.get("multiclass_hinge", "crammer_singer"),
+        label_smoothing=config.get("label_smoothing", 0.0),
+        margin=config.get("margin", 1.0),
+        smoothing=smoothing,
+    )
+    X = sp.csr_matrix(X) if sparse else X
+    return build_objective(loss, X, y, weight, C=C, fit_intercept=fit_intercept, n_scores=n_scores)
+
+
+def assert_gradient_matches(fun_grad, x, rtol=1e-6):
+    value_only = lambda v: fun_grad(v)[0]  # noqa: E731
+    expected = central_differences(value_only, x)
+    actual = fun_grad(x)[1]
+    error = np.linalg.norm(actual - expected) / np.linalg.norm(expected)
+    assert error < rtol, f"relative gradient error {error:.2e}"
+
+
+@pytest.mark.parametrize("config", LOSS_CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_gradient_of_J_matches_finite_differences(config, n_classes, fit_intercept, sparse):
+    objective = objective_for(config, n_classes, fit_intercept, sparse)
+    n_scores = 1 if n_classes == 2 else n_classes
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((n_scores, 4)) * 0.8
+    b = rng.standard_normal(n_scores) * 0.5 if fit_intercept else np.zeros(n_scores)
+    weight_total = objective.alpha  # J = F / alpha: (C sum w) = 1 / alpha
+
+    def J(params):
+        W_ = params[: W.size].reshape(W.shape)
+        b_ = params[W.size :] if fit_intercept else np.zeros(n_scores)
+        value, grad_W, grad_b = objective.value_gradient(W_, b_)
+        grad = np.concatenate([grad_W.ravel(), grad_b]) if fit_intercept else grad_W.ravel()
+        return value / weight_total, grad / weight_total
+
+    params = np.concatenate([W.ravel(), b]) if fit_intercept else W.ravel()
+    assert_gradient_matches(J, params)
+
+
+@pytest.mark.parametrize("config", LOSS_CONFIGS[:3], ids=lambda c: "-".join(map(str, c.values())))
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_gradient_in_solver_coordinates_matches_finite_differences(config, fit_intercept, sparse):
+    objective = objective_for(config, 3, fit_intercept, sparse)
+    X = objective.X
+    # A shifted, scaled copy of the features makes the map far from the identity.
+    coordinates = AffinePreconditioner.from_data(
+        X,
+        objective.sample_weight,
+        alpha=objective.alpha,
+        n_scores=3,
+        fit_intercept=fit_intercept,
+    )
+    coordinates.mean = coordinates.mean + np.array([3.0, -1.0, 0.5, 2.0]) * fit_intercept
+    coordinates.scale = coordinates.scale * np.array([0.1, 4.0, 1.0, 30.0])
+
+    def fun(theta):
+        W, b = coordinates.to_model(theta)
+        value, grad_W, grad_b = objective.value_gradient(W, b)
+        return value, coordinates.gradient_to_solver(grad_W, grad_b)
+
+    theta = np.random.default_rng(5).standard_normal(coordinates.size)
+    assert_gradient_matches(fun, theta)
+
+
+def test_coordinate_map_round_trips():
+    rng = np.random.default_rng(0)
+    coordinates = AffinePreconditioner(rng.standard_normal(4), rng.uniform(0.1, 3, 4), 3, True)
+    W, b = rng.standard_normal((3, 4)), rng.standard_normal(3)
+    W2, b2 = coordinates.to_model(coordinates.to_solver(W, b))
+    np.testing.assert_allclose(W2, W, rtol=1e-12)
+    np.testing.assert_allclose(b2, b, rtol=1e-12)

@@ -1,0 +1,148 @@
+"""Per-sample loss values against direct formulas, smoothing bounds and extreme scores."""
+
+import numpy as np
+import pytest
+from scipy.special import log_softmax
+
+from sklearn_softmax._losses import make_loss
+
+
+def reference_loss(name, Z, y, *, variant="crammer_singer", eps=0.0, margin=1.0):
+    """Per-sample losses from the textbook formulas, sample by sample (Z: n x K)."""
+    out = []
+    for z, label in zip(Z, y, strict=True):
+        if name == "cross_entropy" and z.size == 1:
+            log_p = log_softmax([0.0, z[0]])  # [log(1 - sigmoid(z)), log sigmoid(z)]
+            q = 1 - eps / 2
+            out.append(-(q * log_p[label] + (1 - q) * log_p[1 - label]))
+        elif name == "cross_entropy":
+            q = np.full(z.size, eps / z.size)
+            q[label] += 1 - eps
+            out.append(-np.sum(q * log_softmax(z)))
+        else:
+            power = 2 if name == "squared_hinge" else 1
+            if z.size == 1:
+                t = 1 if label == 1 else -1
+                out.append(max(0.0, margin - t * z[0]) ** power)
+                continue
+            others = [k for k in range(z.size) if k != label]
+            terms = [max(0.0, margin + z[k] - z[label]) for k in others]
+            if variant == "crammer_singer":
+                out.append(max(terms) ** power)
+            else:
+                out.append(sum(term**power for term in terms))
+    return np.array(out)
+
+
+CASES = [
+    ("cross_entropy", {}),
+    ("cross_entropy", {"eps": 0.25}),
+    ("hinge", {"variant": "crammer_singer"}),
+    ("hinge", {"variant": "weston_watkins"}),
+    ("squared_hinge", {"variant": "crammer_singer"}),
+    ("squared_hinge", {"variant": "weston_watkins"}),
+    ("hinge", {"variant": "weston_watkins", "margin": 0.3}),
+]
+
+
+def build(name, n_classes, variant="crammer_singer", eps=0.0, margin=1.0, smoothing=0.0):
+    return make_loss(
+        name,
+        n_classes,
+        multiclass_hinge=variant,
+        label_smoothing=eps,
+        margin=margin,
+        smoothing=smoothing,
+    )
+
+
+@pytest.mark.parametrize(("name", "options"), CASES)
+@pytest.mark.parametrize("n_classes", [2, 3, 7])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_loss_values_match_formulas(name, options, n_classes, dtype):
+    rng = np.random.default_rng(0)
+    n_scores = 1 if n_classes == 2 else n_classes
+    Z = rng.standard_normal((50, n_scores)) * 2
+    y = rng.integers(0, n_classes, 50)
+    loss = build(name, n_classes, **options)
+    values, _ = loss.loss_gradient(Z.T.astype(dtype), y, gradient=False)
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+    np.testing.assert_allclose(values, reference_loss(name, Z, y, **options), rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize(("name", "options"), CASES)
+def test_gradient_overwrites_scores_and_is_weighted(name, options):
+    rng = np.random.default_rng(1)
+    Z = rng.standard_normal((4, 30))
+    y = rng.integers(0, 4, 30)
+    weight = rng.uniform(0, 3, 30)
+    loss = build(name, 4, **options)
+    _, unweighted = loss.loss_gradient(Z.copy(), y)
+    scores = Z.copy()
+    values, weighted = loss.loss_gradient(scores, y, weight)
+    assert np.shares_memory(weighted, scores)
+    np.testing.assert_allclose(weighted, unweighted * weight, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(values, reference_loss(name, Z.T, y, **options), rtol=1e-12)
+
+
+def test_two_class_softmax_equals_binary_cross_entropy():
+    rng = np.random.default_rng(2)
+    z = rng.standard_normal(40) * 3
+    y = rng.integers(0, 2, 40)
+    for eps in [0.0, 0.4]:
+        binary, _ = build("cross_entropy", 2, eps=eps).loss_gradient(z[None].copy(), y)
+        multinomial = make_loss("cross_entropy", 3, label_smoothing=eps)
+        two_scores = np.vstack([np.zeros_like(z), z])
+        # The multinomial class handles any K >= 2 scores.
+        values, _ = type(multinomial)(eps).loss_gradient(two_scores, y)
+        np.testing.assert_allclose(binary, values, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "variant", "bound"),
+    [
+        ("hinge", "crammer_singer", lambda K: np.log(K)),
+        ("hinge", "weston_watkins", lambda K: (K - 1) * np.log(2)),
+        ("squared_hinge", "crammer_singer", None),
+    ],
+)
+@pytest.mark.parametrize("n_classes", [2, 5])
+def test_smoothed_hinge_is_a_tight_upper_bound(name, variant, bound, n_classes):
+    rng = np.random.default_rng(3)
+    n_scores = 1 if n_classes == 2 else n_classes
+    Z = rng.standard_normal((n_scores, 200)) * 2
+    y = rng.integers(0, n_classes, 200)
+    exact, _ = build(name, n_classes, variant).loss_gradient(Z, y, gradient=False)
+    for mu in [1.0, 0.1, 0.01]:
+        smooth, _ = build(name, n_classes, variant, smoothing=mu).loss_gradient(
+            Z, y, gradient=False
+        )
+        assert np.all(smooth >= exact - 1e-12)
+        if bound is not None:
+            terms = 2 if n_classes == 2 else n_classes
+            assert np.all(smooth - exact <= mu * bound(terms) + 1e-12)
+        else:  # (a + mu log K)^2 - a^2
+            slack = mu * np.log(n_classes)
+            assert np.all(smooth - exact <= 2 * np.sqrt(exact) * slack + slack**2 + 1e-12)
+
+
+@pytest.mark.parametrize(("name", "options"), CASES)
+@pytest.mark.parametrize("n_classes", [2, 5])
+def test_huge_scores_give_finite_losses_and_gradients(name, options, n_classes):
+    n_scores = 1 if n_classes == 2 else n_classes
+    Z = np.array([[1e4, -1e4, 3e3, 0.0]] * n_scores, dtype=float)
+    Z[0] *= -1
+    y = np.array([0, 1, 1, 0]) % n_classes
+    values, grad = build(name, n_classes, **options).loss_gradient(Z.copy(), y)
+    assert np.all(np.isfinite(values)) and np.all(np.isfinite(grad))
+    np.testing.assert_allclose(values, reference_loss(name, Z.T, y, **options), rtol=1e-12)
+
+
+def test_crammer_singer_ties_share_the_subgradient():
+    # At W = 0 all scores tie; each other class gets 1 / (K - 1) of the push.
+    Z = np.zeros((4, 3))
+    y = np.array([0, 1, 3])
+    _, grad = build("hinge", 4).loss_gradient(Z, y)
+    expected = np.full((4, 3), 1 / 3)
+    expected[y, np.arange(3)] = -1
+    np.testing.assert_allclose(grad, expected)
