@@ -98,8 +98,7 @@ def fit_linear_model(
 
         def relative_gap(theta, smoothing):
             W, b = coordinates.to_model(theta)
-            exact = objective.value(W, b, exact_loss)
-            return (objective.value(W, b) - exact) / exact
+            return objective.fenchel_young_gap(W, b) / objective.value(W, b, exact_loss)
 
         result = minimize_by_smoothing(fun_at, relative_gap, theta0, start=margin, **options)
     W, b = coordinates.to_model(result.x)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import numpy as np
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, log_softmax, logsumexp, softmax
 
 
 def _hinge(a: np.ndarray, squared: bool, smoothing: float) -> tuple[np.ndarray, np.ndarray]:
@@ -33,6 +33,15 @@ def _hinge(a: np.ndarray, squared: bool, smoothing: float) -> tuple[np.ndarray, 
         scaled = a / smoothing
         return smoothing * np.logaddexp(0, scaled), expit(scaled)
     return np.maximum(a, 0), (a > 0).astype(a.dtype)
+
+
+def _hinge_fenchel_young_gap(a: np.ndarray, smoothing: float) -> np.ndarray:
+    """``max(0, a) - t a`` for the smoothed hinge's slope ``t = sigmoid(a / mu)``.
+
+    ``max(0, a) = max_{t in [0, 1]} t a``; the conjugate of the hinge at slope ``t``
+    is 0 (the margin is inside ``a``), so this is the Fenchel-Young gap.
+    """
+    return np.maximum(a, 0) - expit(a / smoothing) * a
 
 
 class Loss(ABC):
@@ -70,6 +79,16 @@ class Loss(ABC):
         grad : ndarray of shape (n_scores, n_samples) or None
             ``s_i * dl_i / dZ[:, i]``, stored in ``Z``'s memory.
         """
+
+    def fenchel_young_gap(self, Z: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per sample ``l_0(z) + l_0^*(g) - <g, z>`` with ``g = dl/dz``, shape (n_samples,).
+
+        ``l_0`` is the exact loss, ``g`` the gradient of this (maybe smoothed)
+        loss. The gap is 0 when ``g`` is a (sub)gradient of ``l_0`` at ``z``; at a
+        stationary point of a smoothed objective, its weighted sum bounds the
+        duality gap, hence the suboptimality, of the exact problem.
+        """
+        return np.zeros(Z.shape[1])
 
 
 def _true_class_scores(Z: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -200,12 +219,17 @@ class CrammerSingerHinge(_Hinge):
 
     _smooth_when_squared = False
 
-    def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
-        cols = np.arange(Z.shape[1])
-        u = Z if gradient else Z.copy()
+    def _margins(self, Z, y, overwrite):
+        """``u_k = margin + z_k - z_y`` and ``u_y = 0``, in ``Z`` if ``overwrite``."""
+        u = Z if overwrite else Z.copy()
         u -= _true_class_scores(Z, y)
         u += self.margin
-        u[y, cols] = 0
+        u[y, np.arange(Z.shape[1])] = 0
+        return u
+
+    def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
+        cols = np.arange(Z.shape[1])
+        u = self._margins(Z, y, overwrite=gradient)
         if self.smoothing:
             u /= self.smoothing
         shift = u.max(axis=0)
@@ -230,6 +254,25 @@ class CrammerSingerHinge(_Hinge):
         u[y, cols] -= dphi
         return loss, u
 
+    def fenchel_young_gap(self, Z, y):
+        """``a_0 - <p, u>``, squared: ``a_0^2 - 2 a <p, u> + (a (1 - p_y))^2``.
+
+        ``a_0 = max_k u_k``, ``a`` the smoothed max, ``p = softmax(u / mu)``: the
+        gradient is ``phi'(a) (p - onehot(y))`` and the conjugate of the hinge
+        is ``-margin (1 - p_y)`` (squared: ``s^2 - 2 margin s``, ``s = a (1 - p_y)``).
+        """
+        if not self.smoothing:
+            return super().fenchel_young_gap(Z, y)
+        u = self._margins(Z, y, overwrite=False)
+        exact = u.max(axis=0)
+        p = softmax(u / self.smoothing, axis=0)
+        expected = (p * u).sum(axis=0)
+        if not self.squared:
+            return exact - expected
+        smoothed = self.smoothing * logsumexp(u / self.smoothing, axis=0)
+        mass_off_y = 1 - _true_class_scores(p, y)
+        return exact**2 - 2 * smoothed * expected + (smoothed * mass_off_y) ** 2
+
 
 class WestonWatkinsHinge(_Hinge):
     """``l = sum_{k != y} phi(margin + z_k - z_y)``.
@@ -249,10 +292,17 @@ class WestonWatkinsHinge(_Hinge):
             return loss, None
         if sample_weight is not None:
             dphi *= sample_weight
-        dphi[y, cols] = 0
         dphi[y, cols] = -dphi.sum(axis=0)
         Z[...] = dphi
         return loss, Z
+
+    def fenchel_young_gap(self, Z, y):
+        """``sum_{k != y} max(0, a_k) - t_k a_k`` with ``t_k = sigmoid(a_k / mu)``."""
+        if not self.smoothing or self.squared:
+            return super().fenchel_young_gap(Z, y)
+        margins = self.margin + Z - _true_class_scores(Z, y)
+        margins[y, np.arange(Z.shape[1])] = 0  # contributes max(0, 0) - t * 0 = 0
+        return _hinge_fenchel_young_gap(margins, self.smoothing).sum(axis=0)
 
 
 class BinaryHinge(_Hinge):
@@ -271,6 +321,13 @@ class BinaryHinge(_Hinge):
             dphi *= sample_weight
         Z[0] = dphi
         return loss, Z
+
+    def fenchel_young_gap(self, Z, y):
+        """``max(0, a) - sigmoid(a / mu) a`` with ``a = margin - t z``."""
+        if not self.smoothing or self.squared:
+            return super().fenchel_young_gap(Z, y)
+        sign = 2 * y - 1
+        return _hinge_fenchel_young_gap(self.margin - sign * Z[0], self.smoothing)
 
 
 LOSSES = ("cross_entropy", "hinge", "squared_hinge")

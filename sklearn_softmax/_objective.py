@@ -92,6 +92,12 @@ class LinearObjective:
         penalty = 0.5 * self.alpha * float(np.vdot(W, W))
         return float(np.dot(per_sample, self.sample_weight)) + penalty
 
+    def fenchel_young_gap(self, W: np.ndarray, b: np.ndarray) -> float:
+        """``sum_i s_i gap_i``: see :meth:`Loss.fenchel_young_gap`."""
+        dtype = self.X.dtype
+        Z = self._compute_scores(W.astype(dtype), b.astype(dtype))
+        return float(np.dot(self.loss.fenchel_young_gap(Z, self.y), self.sample_weight))
+
 
 def _dense_weighted_moments(
     X: np.ndarray, weight: np.ndarray, center: bool

@@ -24,6 +24,10 @@ Objective = Callable[[np.ndarray], tuple[float, np.ndarray, float]]
 #: Each smoothing stage divides the smoothing parameter by this.
 SMOOTHING_DECREASE = 10.0
 
+#: Intermediate smoothing stages stop once the largest gradient entry is below
+#: ``mu`` times this (or below ``tol`` if that is larger).
+STAGE_TOL_PER_MU = 1e-2
+
 
 @dataclass
 class LbfgsResult:
@@ -162,18 +166,21 @@ def minimize_by_smoothing(
     """Minimize a non-smooth ``F_0`` through smooth upper bounds ``F_mu >= F_0``.
 
     Solves ``F_mu`` for ``mu = start, start / 10, ...``, each from the previous
-    solution with :func:`minimize_lbfgs`, until the relative smoothing gap
-    ``(F_mu(x) - F_0(x)) / F_0(x)`` at the solution ``x`` is at most ``tol``.
-    ``fun_at(mu)`` is the objective ``F_mu``; ``relative_gap(x, mu)`` that gap.
+    solution with :func:`minimize_lbfgs`, until ``relative_gap(x, mu)`` (a bound
+    on the relative suboptimality for ``F_0`` of a stationary point ``x`` of
+    ``F_mu``) is at most ``tol``. ``fun_at(mu)`` is the objective ``F_mu``.
+    Stages before the last stop at the looser ``max(tol, mu * STAGE_TOL_PER_MU)``:
+    they only warm-start the next one; the last stage is then finished at ``tol``.
     ``max_iter`` bounds the iterations of all stages together.
     """
     x, n_iter, loss_curve = x0, 0, []
     smoothing = start
+    stage_tol = max(tol, smoothing * STAGE_TOL_PER_MU)
     while True:
         if verbose:
-            print(f"smoothing mu = {smoothing:.1e}", flush=True)
+            print(f"smoothing mu = {smoothing:.1e}, tol = {stage_tol:.1e}", flush=True)
         stage = minimize_lbfgs(
-            fun_at(smoothing), x, tol=tol, max_iter=max_iter - n_iter, verbose=verbose
+            fun_at(smoothing), x, tol=stage_tol, max_iter=max_iter - n_iter, verbose=verbose
         )
         x = stage.x
         n_iter += stage.n_iter
@@ -181,15 +188,17 @@ def minimize_by_smoothing(
         if not stage.converged:
             return LbfgsResult(x, n_iter, False, loss_curve)
         gap = relative_gap(x, smoothing)
-        if gap <= tol:
+        if gap <= tol and stage_tol <= tol:
             return LbfgsResult(x, n_iter, True, loss_curve)
         if n_iter >= max_iter:
             warnings.warn(
                 f"L-BFGS stopped at max_iter={max_iter} iterations with smoothing "
-                f"mu={smoothing:.1e}, whose relative gap to the hinge objective, "
-                f"{gap:.3g}, is above tol={tol}. Increase max_iter.",
+                f"mu={smoothing:.1e}, whose relative gap bound for the hinge objective "
+                f"is {gap:.3g} (tol={tol}). Increase max_iter.",
                 ConvergenceWarning,
                 stacklevel=2,
             )
             return LbfgsResult(x, n_iter, False, loss_curve)
-        smoothing /= SMOOTHING_DECREASE
+        if gap > tol:
+            smoothing /= SMOOTHING_DECREASE
+        stage_tol = tol if gap <= tol else max(tol, smoothing * STAGE_TOL_PER_MU)
