@@ -125,6 +125,11 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None) -> SoftmaxClassifier:
         """Fit the model to ``X`` of shape (n_samples, n_features) and labels ``y``.
@@ -189,10 +194,13 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
         if self.class_weight is not None:
-            class_weight = compute_class_weight(
-                self.class_weight, classes=classes, y=y, sample_weight=sample_weight
-            )
-            sample_weight = sample_weight * class_weight[np.searchsorted(classes, y)]
+            # A class whose samples all weigh 0 gets an infinite "balanced" weight.
+            with np.errstate(invalid="ignore", divide="ignore"):
+                class_weight = compute_class_weight(
+                    self.class_weight, classes=classes, y=y, sample_weight=sample_weight
+                )
+                weighted = sample_weight * class_weight[np.searchsorted(classes, y)]
+            sample_weight = np.where(sample_weight > 0, weighted, 0.0)
         if not sample_weight.sum() > 0:
             raise ValueError(
                 "The sample weights (times the class weights) sum to zero; "

@@ -1,0 +1,188 @@
+"""The estimator's API: pipelines, search, pandas, labels, state and errors."""
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import softmax
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_softmax import SoftmaxClassifier
+from tests.conftest import make_problem
+
+
+def test_pipeline_with_scaler():
+    X, y = make_problem(n_samples=200, n_features=6, n_classes=3)
+    X = X * 50 + 300
+    pipe = make_pipeline(StandardScaler(), SoftmaxClassifier())
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert scores.mean() > 0.6
+
+
+def test_grid_search_over_loss_and_C():
+    X, y = make_problem(n_samples=150, n_features=5, n_classes=3, seed=1)
+    grid = GridSearchCV(
+        SoftmaxClassifier(),
+        {"loss": ["cross_entropy", "hinge", "squared_hinge"], "C": [0.1, 1.0]},
+        cv=3,
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 6
+    assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
+    assert grid.best_estimator_.loss in {"cross_entropy", "hinge", "squared_hinge"}
+    assert grid.score(X, y) > 0.6
+
+
+def test_pandas_input_and_string_labels():
+    X, y = make_problem(n_samples=90, n_features=3, n_classes=3, seed=2)
+    frame = pd.DataFrame(X, columns=["height", "width", "depth"])
+    labels = np.array(["cat", "dog", "emu"])[y]
+    model = SoftmaxClassifier().fit(frame, pd.Series(labels))
+    assert list(model.feature_names_in_) == ["height", "width", "depth"]
+    assert list(model.classes_) == ["cat", "dog", "emu"]
+    assert set(model.predict(frame)) <= set(labels)
+    assert model.score(frame, labels) > 0.6
+
+
+def test_binary_model_has_one_score():
+    X, y = make_problem(n_samples=80, n_features=4, n_classes=2, seed=3)
+    for loss in ["cross_entropy", "hinge", "squared_hinge"]:
+        model = SoftmaxClassifier(loss=loss).fit(X, y)
+        assert model.coef_.shape == (1, 4) and model.intercept_.shape == (1,)
+        decision = model.decision_function(X)
+        assert decision.shape == (80,)
+        np.testing.assert_array_equal(model.predict(X), np.where(decision > 0, 1, 0))
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_predict_proba_is_the_softmax_of_the_scores(n_classes):
+    X, y = make_problem(n_samples=80, n_features=4, n_classes=n_classes, seed=4)
+    model = SoftmaxClassifier().fit(X, y)
+    scores = model.decision_function(X)
+    if n_classes == 2:
+        scores = np.column_stack([np.zeros_like(scores), scores])
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba, softmax(scores, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(model.predict_log_proba(X), np.log(proba), rtol=1e-10)
+    np.testing.assert_array_equal(model.classes_[proba.argmax(axis=1)], model.predict(X))
+
+
+def test_hinge_models_have_no_predict_proba():
+    X, y = make_problem()
+    model = SoftmaxClassifier(loss="hinge").fit(X, y)
+    assert not hasattr(model, "predict_proba")
+    assert not hasattr(model, "predict_log_proba")
+    with pytest.raises(AttributeError, match="predict_proba") as error:
+        model.predict_proba(X)
+    # available_if chains our explanation as the cause.
+    assert "only loss='cross_entropy'" in str(error.value.__cause__)
+    assert hasattr(SoftmaxClassifier(), "predict_proba")
+
+
+def test_loss_curve_records_each_iteration():
+    X, y = make_problem(n_samples=120, seed=5)
+    for loss in ["cross_entropy", "hinge"]:
+        model = SoftmaxClassifier(loss=loss).fit(X, y)
+        assert len(model.loss_curve_) == model.n_iter_ >= 1
+        assert np.all(np.diff(model.loss_curve_) <= 1e-12)
+
+
+def test_verbose_prints_one_line_per_iteration(capsys):
+    X, y = make_problem(n_samples=120, seed=6)
+    model = SoftmaxClassifier(verbose=1).fit(X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("iter")]
+    assert len(lines) == model.n_iter_
+    assert re.match(r"iter\s+1\s+objective \S+\s+max\|grad\| \S+", lines[0])
+
+
+def test_max_iter_warns_and_says_why():
+    X, y = make_problem(n_samples=120, seed=7)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        model = SoftmaxClassifier(max_iter=2).fit(X, y)
+    assert model.n_iter_ == 2
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        SoftmaxClassifier(loss="hinge", max_iter=3).fit(X, y)
+
+
+def test_default_fit_does_not_warn():
+    X, y = make_problem(n_samples=120, seed=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for loss in ["cross_entropy", "hinge", "squared_hinge"]:
+            SoftmaxClassifier(loss=loss).fit(X, y)
+
+
+def test_warm_start_continues_from_the_previous_solution():
+    X, y = make_problem(n_samples=150, seed=9)
+    model = SoftmaxClassifier(warm_start=True, tol=1e-6).fit(X, y)
+    first = model.n_iter_
+    coef = model.coef_.copy()
+    model.fit(X, y)
+    assert model.n_iter_ <= 2 < first
+    np.testing.assert_allclose(model.coef_, coef, rtol=1e-4, atol=1e-6)
+    cold = SoftmaxClassifier(tol=1e-6).fit(X, y)
+    assert cold.n_iter_ == first
+
+
+def test_warm_start_with_other_classes_is_an_error():
+    X, y = make_problem(n_samples=90, seed=10)
+    model = SoftmaxClassifier(warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="same classes"):
+        model.fit(X, np.where(y == 2, 1, y))
+
+
+def test_clone_and_set_params():
+    model = SoftmaxClassifier(C=3.0, loss="hinge")
+    twin = clone(model).set_params(C=0.5)
+    assert model.C == 3.0 and twin.C == 0.5 and twin.loss == "hinge"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"loss": "log"}, "'loss' parameter"),
+        ({"multiclass_hinge": "ovr"}, "'multiclass_hinge' parameter"),
+        ({"C": 0.0}, "'C' parameter"),
+        ({"C": -1.0}, "'C' parameter"),
+        ({"label_smoothing": 1.0}, "'label_smoothing' parameter"),
+        ({"margin": 0.0}, "'margin' parameter"),
+        ({"tol": -1.0}, "'tol' parameter"),
+        ({"max_iter": 0}, "'max_iter' parameter"),
+        ({"class_weight": "even"}, "'class_weight' parameter"),
+    ],
+)
+def test_invalid_parameters_are_rejected(params, message):
+    X, y = make_problem()
+    with pytest.raises(InvalidParameterError, match=message):
+        SoftmaxClassifier(**params).fit(X, y)
+
+
+def test_label_smoothing_needs_cross_entropy():
+    X, y = make_problem()
+    with pytest.raises(ValueError, match="label_smoothing"):
+        SoftmaxClassifier(loss="hinge", label_smoothing=0.1).fit(X, y)
+
+
+def test_one_class_is_an_error():
+    X, _ = make_problem()
+    with pytest.raises(ValueError, match="1 class"):
+        SoftmaxClassifier().fit(X, np.zeros(len(X)))
+
+
+def test_unfitted_use_is_an_error():
+    with pytest.raises(NotFittedError):
+        SoftmaxClassifier().predict(np.zeros((2, 3)))
+
+
+def test_infinite_C_means_no_penalty():
+    X, y = make_problem(n_samples=200, n_features=3, seed=11)
+    unpenalized = SoftmaxClassifier(C=np.inf, tol=1e-8).fit(X, y)
+    weak = SoftmaxClassifier(C=1e8, tol=1e-8).fit(X, y)
+    np.testing.assert_allclose(unpenalized.coef_, weak.coef_, rtol=1e-4)
