@@ -61,7 +61,9 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         The margin of the hinge losses, ``> 0``.
     tol : float, default=1e-4
         Stop when the largest absolute gradient entry of ``J / (C sum_i s_i c_{y_i})``
-        is at most ``tol`` (as ``LogisticRegression(solver="lbfgs")`` does).
+        is at most ``tol`` (as ``LogisticRegression(solver="lbfgs")`` does). The
+        hinge losses are minimized through smooth upper bounds, made tighter
+        until their Fenchel-Young gap is at most ``tol`` relative to the objective.
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations.
     warm_start : bool, default=False
@@ -78,7 +80,8 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         L-BFGS iterations run.
     loss_curve_ : list of float
         The objective ``J / (C sum of weights)`` after each iteration (with
-        ``C = inf``: the weighted mean loss).
+        ``C = inf``: the weighted mean loss). For the hinge losses, the smoothed
+        objective of the stage running at that iteration (an upper bound).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when ``X`` has string feature names.
@@ -141,14 +144,8 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
                 "label_smoothing applies to loss='cross_entropy' only; got "
                 f"label_smoothing={self.label_smoothing!r} with loss={self.loss!r}."
             )
-        first_fit = not (self.warm_start and hasattr(self, "coef_"))
         X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            reset=first_fit,
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
@@ -157,8 +154,9 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
                 "SoftmaxClassifier needs samples of at least 2 classes in the data, "
                 f"but the data contains only 1 class: {classes[0]!r}."
             )
-        weight = self._sample_weight(X, y, classes, sample_weight)
+        weight = self._sample_weight(y_index, classes, X, sample_weight)
         n_scores = 1 if classes.size == 2 else classes.size
+        init, smoothing_start = self._initial_state(classes, n_scores, X.shape[1])
         make = partial(
             make_loss,
             self.loss,
@@ -175,8 +173,8 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
             C=self.C,
             fit_intercept=self.fit_intercept,
             n_scores=n_scores,
-            init=self._initial_model(classes, n_scores, X.shape[1]),
-            margin=self.margin,
+            init=init,
+            smoothing_start=smoothing_start,
             tol=self.tol,
             max_iter=self.max_iter,
             verbose=self.verbose,
@@ -186,9 +184,10 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         self.intercept_ = b.astype(X.dtype)
         self.n_iter_ = result.n_iter
         self.loss_curve_ = result.loss_curve
+        self._final_smoothing = result.smoothing
         return self
 
-    def _sample_weight(self, X, y, classes, sample_weight) -> np.ndarray:
+    def _sample_weight(self, y_index, classes, X, sample_weight) -> np.ndarray:
         """``s_i c_{y_i}`` in float64; rejects negative or all-zero weights."""
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
@@ -197,9 +196,12 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
             # A class whose samples all weigh 0 gets an infinite "balanced" weight.
             with np.errstate(invalid="ignore", divide="ignore"):
                 class_weight = compute_class_weight(
-                    self.class_weight, classes=classes, y=y, sample_weight=sample_weight
+                    self.class_weight,
+                    classes=classes,
+                    y=classes[y_index],
+                    sample_weight=sample_weight,
                 )
-                weighted = sample_weight * class_weight[np.searchsorted(classes, y)]
+                weighted = sample_weight * class_weight[y_index]
             sample_weight = np.where(sample_weight > 0, weighted, 0.0)
         if not sample_weight.sum() > 0:
             raise ValueError(
@@ -208,16 +210,22 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
             )
         return sample_weight
 
-    def _initial_model(self, classes, n_scores, n_features):
-        """``(W, b)`` to start from: zeros, or the previous fit under ``warm_start``."""
-        if self.warm_start and hasattr(self, "coef_"):
-            if not np.array_equal(classes, self.classes_):
-                raise ValueError(
-                    "warm_start=True needs the same classes as the previous fit: "
-                    f"got {classes!r}, previously {self.classes_!r}."
-                )
-            return self.coef_.astype(np.float64), self.intercept_.astype(np.float64)
-        return np.zeros((n_scores, n_features)), np.zeros(n_scores)
+    def _initial_state(self, classes, n_scores, n_features):
+        """``(W, b)`` to start from and the first smoothing of a hinge fit.
+
+        Zeros and ``margin``; under ``warm_start``, the previous ``coef_``,
+        ``intercept_`` and the smoothing the previous hinge fit ended with.
+        """
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return (np.zeros((n_scores, n_features)), np.zeros(n_scores)), self.margin
+        if not np.array_equal(classes, self.classes_) or self.coef_.shape[1] != n_features:
+            raise ValueError(
+                "warm_start=True needs the classes and number of features of the previous "
+                f"fit: got classes {classes!r} and {n_features} features, previously "
+                f"{self.classes_!r} and {self.coef_.shape[1]}."
+            )
+        init = (self.coef_.astype(np.float64), self.intercept_.astype(np.float64))
+        return init, self._final_smoothing or self.margin
 
     def _scores(self, X) -> np.ndarray:
         """Class-major scores ``Z`` of shape (n_scores, n_samples)."""

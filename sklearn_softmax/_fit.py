@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from ._losses import Loss
 from ._objective import AffinePreconditioner, LinearObjective
-from ._solver import LbfgsResult, minimize_by_smoothing, minimize_lbfgs
+from ._solver import LbfgsResult, minimize_by_smoothing, minimize_lbfgs, warn_if_not_converged
 
 
 def build_objective(
@@ -52,7 +52,7 @@ def fit_linear_model(
     fit_intercept: bool,
     n_scores: int,
     init: tuple[np.ndarray, np.ndarray],
-    margin: float,
+    smoothing_start: float,
     tol: float,
     max_iter: int,
     verbose: int = 0,
@@ -63,7 +63,8 @@ def fit_linear_model(
 
     ``make_loss(smoothing=mu)`` gives the loss (``mu = 0``: exact). A smooth loss
     is minimized by L-BFGS directly; a non-smooth one through smooth upper
-    bounds with ``mu = margin, margin / 10, ...`` (:func:`minimize_by_smoothing`).
+    bounds with ``mu = smoothing_start, smoothing_start / 10, ...``
+    (:func:`minimize_by_smoothing`).
     L-BFGS works on the preconditioned coordinates of
     :class:`AffinePreconditioner`; the stopping rule is checked on the
     gradient in the original coordinates.
@@ -73,7 +74,7 @@ def fit_linear_model(
     )
     coordinates = AffinePreconditioner.from_data(
         X,
-        objective.sample_weight,
+        objective.weights,
         alpha=objective.alpha,
         n_scores=n_scores,
         fit_intercept=fit_intercept,
@@ -96,10 +97,30 @@ def fit_linear_model(
             objective.loss = make_loss(smoothing=smoothing)
             return fun
 
-        def relative_gap(theta, smoothing):
-            W, b = coordinates.to_model(theta)
-            return objective.fenchel_young_gap(W, b) / objective.value(W, b, exact_loss)
+        def smoothing_gap(theta):
+            return relative_smoothing_gap(objective, exact_loss, *coordinates.to_model(theta))
 
-        result = minimize_by_smoothing(fun_at, relative_gap, theta0, start=margin, **options)
+        result = minimize_by_smoothing(
+            fun_at, smoothing_gap, theta0, start=smoothing_start, **options
+        )
+    warn_if_not_converged(result, tol=tol, max_iter=max_iter)
     W, b = coordinates.to_model(result.x)
     return W, b, result
+
+
+def relative_smoothing_gap(
+    objective: LinearObjective, exact_loss: Loss, W: np.ndarray, b: np.ndarray
+) -> float:
+    """``sum_i s_i FY_i / F_0(W, b)``: the smoothing's share of the duality gap.
+
+    With ``g_i`` the gradient of the smoothed loss at ``z_i`` as dual point, the
+    duality gap of the exact problem is, in units of ``F = J / (C sum w)``,
+    ``sum_i s_i FY_i + ||dF_mu/dW||^2 / (2 alpha)`` (without an intercept; with one,
+    the dual point is feasible once ``dF_mu/db = 0``): the Fenchel-Young gaps of
+    the smoothing, which this returns relative to the exact objective, plus the
+    distance of ``W`` from the stationary point of the smoothed problem.
+    """
+    exact = objective.value(W, b, exact_loss)
+    if exact <= 0:  # J = 0: W = 0 and every margin met, the minimum
+        return 0.0
+    return objective.fenchel_young_gap(W, b) / exact

@@ -51,9 +51,6 @@ class Loss(ABC):
     #: the optimum; False for the plain hinge, which has only subgradients.
     smooth: bool = True
 
-    #: True when the scores have a probabilistic meaning (``predict_proba``).
-    has_proba: bool = False
-
     @abstractmethod
     def loss_gradient(
         self,
@@ -103,8 +100,6 @@ class MultinomialCrossEntropy(Loss):
     ``l = log sum_k exp(z_k - m) + m - sum_k q_k z_k``; gradient ``softmax(z) - q``.
     """
 
-    has_proba = True
-
     def __init__(self, label_smoothing: float = 0.0):
         self.label_smoothing = label_smoothing
 
@@ -153,8 +148,6 @@ class BinaryCrossEntropy(Loss):
     and ``dl/dz = t (eps / 2 - sigmoid(-t z))``.
     """
 
-    has_proba = True
-
     def __init__(self, label_smoothing: float = 0.0):
         self.label_smoothing = label_smoothing
 
@@ -193,14 +186,14 @@ class _Hinge(Loss):
     upper bound that is at most ``mu log(number of terms)`` above it (0: exact).
     """
 
+    #: Whether the squared loss is differentiable without smoothing.
+    smooth_when_squared = True
+
     def __init__(self, margin: float = 1.0, squared: bool = False, smoothing: float = 0.0):
         self.margin = margin
         self.squared = squared
         self.smoothing = smoothing
-        self.smooth = bool(smoothing) or (self._smooth_when_squared and squared)
-
-    #: Whether the squared loss is differentiable without smoothing.
-    _smooth_when_squared = True
+        self.smooth = bool(smoothing) or (self.smooth_when_squared and squared)
 
 
 class CrammerSingerHinge(_Hinge):
@@ -217,7 +210,7 @@ class CrammerSingerHinge(_Hinge):
     Even squared, the max over classes is not differentiable at ties.
     """
 
-    _smooth_when_squared = False
+    smooth_when_squared = False
 
     def _margins(self, Z, y, overwrite):
         """``u_k = margin + z_k - z_y`` and ``u_y = 0``, in ``Z`` if ``overwrite``."""

@@ -38,7 +38,7 @@ class LinearObjective:
         loss: Loss,
         X: np.ndarray | sp.spmatrix,
         y: np.ndarray,
-        sample_weight: np.ndarray,
+        weights: np.ndarray,
         *,
         alpha: float,
         fit_intercept: bool,
@@ -47,8 +47,8 @@ class LinearObjective:
         self.loss = loss
         self.X = X
         self.y = y
-        self.sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        self._weight = self.sample_weight.astype(X.dtype, copy=False)
+        self.weights = np.asarray(weights, dtype=np.float64)
+        self._weights_x = self.weights.astype(X.dtype, copy=False)
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self._scores = np.empty((n_scores, X.shape[0]), dtype=X.dtype)
@@ -69,8 +69,8 @@ class LinearObjective:
         dtype = self.X.dtype
         W_x = W.astype(dtype, copy=False)
         Z = self._compute_scores(W_x, b.astype(dtype, copy=False))
-        loss, G = self.loss.loss_gradient(Z, self.y, self._weight)
-        value = float(np.dot(loss, self.sample_weight))
+        loss, G = self.loss.loss_gradient(Z, self.y, self._weights_x)
+        value = float(np.dot(loss, self.weights))
         if sp.issparse(self.X):
             grad_W = (self.X.T @ G.T).T
         else:
@@ -90,57 +90,71 @@ class LinearObjective:
         Z = self._compute_scores(W.astype(dtype), b.astype(dtype))
         per_sample, _ = (loss or self.loss).loss_gradient(Z, self.y, gradient=False)
         penalty = 0.5 * self.alpha * float(np.vdot(W, W))
-        return float(np.dot(per_sample, self.sample_weight)) + penalty
+        return float(np.dot(per_sample, self.weights)) + penalty
 
     def fenchel_young_gap(self, W: np.ndarray, b: np.ndarray) -> float:
         """``sum_i s_i gap_i``: see :meth:`Loss.fenchel_young_gap`."""
         dtype = self.X.dtype
         Z = self._compute_scores(W.astype(dtype), b.astype(dtype))
-        return float(np.dot(self.loss.fenchel_young_gap(Z, self.y), self.sample_weight))
+        return float(np.dot(self.loss.fenchel_young_gap(Z, self.y), self.weights))
 
 
 def _dense_weighted_moments(
     X: np.ndarray, weight: np.ndarray, center: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted column mean and (centered if ``center``) second moment, float64."""
-    mean = np.asarray(weight @ X, dtype=np.float64) if center else None
-    second = np.zeros(X.shape[1])
-    block = max(1, _BLOCK_ELEMENTS // max(1, X.shape[1]))
-    for start in range(0, X.shape[0], block):
-        rows = np.asarray(X[start : start + block], dtype=np.float64)
-        if center:
-            rows = rows - mean
-        second += weight[start : start + block] @ (rows * rows)
-    if mean is None:
-        mean = np.zeros(X.shape[1])
+    """Weighted column mean (0 unless ``center``) and second moment about it.
+
+    Two passes over row blocks converted to float64: no copy of ``X``, no
+    cancellation for features with a large offset.
+    """
+    n_samples, n_features = X.shape
+    step = max(1, _BLOCK_ELEMENTS // max(1, n_features))
+    blocks = [slice(start, start + step) for start in range(0, n_samples, step)]
+    mean = np.zeros(n_features)
+    if center:
+        for rows in blocks:
+            mean += weight[rows] @ np.asarray(X[rows], dtype=np.float64)
+    second = np.zeros(n_features)
+    for rows in blocks:
+        deviation = np.asarray(X[rows], dtype=np.float64) - mean
+        second += weight[rows] @ (deviation * deviation)
     return mean, second
+
+
+def _stored_values(X: sp.spmatrix):
+    """Blocks ``(rows, cols, values)`` of the stored entries of a canonical CSR/CSC."""
+    by_row = X.format == "csr"
+    for start in range(0, X.nnz, _BLOCK_ELEMENTS):
+        stop = min(start + _BLOCK_ELEMENTS, X.nnz)
+        major = np.searchsorted(X.indptr, np.arange(start, stop), side="right") - 1
+        minor = X.indices[start:stop]
+        rows, cols = (major, minor) if by_row else (minor, major)
+        yield rows, cols, X.data[start:stop].astype(np.float64)
 
 
 def _sparse_weighted_moments(
     X: sp.spmatrix, weight: np.ndarray, center: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted column mean and (centered if ``center``) second moment, float64.
+    """Weighted column mean (0 unless ``center``) and second moment about it.
 
-    Walks the stored values in blocks, so no copy of ``X`` is made.
+    Two passes over the stored values in blocks; the implicit zeros add
+    ``mean^2`` times their weight: ``sum_stored w ((x - m)^2 - m^2) + m^2 sum w``.
+    Only non-canonical input (duplicate entries) is copied, to sum duplicates.
     """
-    X = X if X.format in ("csr", "csc") else X.tocsr()
+    if X.format not in ("csr", "csc") or not X.has_canonical_format:
+        X = X.tocsr(copy=True)
+        X.sum_duplicates()
     n_features = X.shape[1]
-    by_row = X.format == "csr"
-    first = np.zeros(n_features)
-    second = np.zeros(n_features)
-    for start in range(0, X.nnz, _BLOCK_ELEMENTS):
-        stop = min(start + _BLOCK_ELEMENTS, X.nnz)
-        positions = np.arange(start, stop)
-        major = np.searchsorted(X.indptr, positions, side="right") - 1
-        minor = X.indices[start:stop]
-        rows, cols = (major, minor) if by_row else (minor, major)
-        values = X.data[start:stop].astype(np.float64)
-        weighted = values * weight[rows]
-        first += np.bincount(cols, weights=weighted, minlength=n_features)
-        second += np.bincount(cols, weights=weighted * values, minlength=n_features)
-    if not center:
-        return np.zeros(n_features), second
-    return first, np.maximum(second - first * first, 0.0)
+    mean = np.zeros(n_features)
+    if center:
+        for rows, cols, values in _stored_values(X):
+            mean += np.bincount(cols, weights=values * weight[rows], minlength=n_features)
+    second = mean * mean * weight.sum()
+    for rows, cols, values in _stored_values(X):
+        deviation = values - mean[cols]
+        excess = (deviation * deviation - mean[cols] ** 2) * weight[rows]
+        second += np.bincount(cols, weights=excess, minlength=n_features)
+    return mean, np.maximum(second, 0.0)
 
 
 class AffinePreconditioner:
@@ -164,23 +178,18 @@ class AffinePreconditioner:
     def from_data(
         cls,
         X: np.ndarray | sp.spmatrix,
-        sample_weight: np.ndarray,
+        weights: np.ndarray,
         *,
         alpha: float,
         n_scores: int,
         fit_intercept: bool,
     ) -> AffinePreconditioner:
-        """Statistics of ``X`` under weights ``sample_weight`` (which sum to 1)."""
+        """Statistics of ``X`` under ``weights`` (which sum to 1)."""
         moments = _sparse_weighted_moments if sp.issparse(X) else _dense_weighted_moments
-        mean, variance = moments(X, sample_weight, fit_intercept)
+        mean, variance = moments(X, weights, fit_intercept)
         scale = np.sqrt(variance + alpha)
         scale[~(scale > 1e-12 * max(1.0, scale.max(initial=0.0)))] = 1.0
         return cls(mean, scale, n_scores, fit_intercept)
-
-    @classmethod
-    def identity(cls, n_features: int, n_scores: int, fit_intercept: bool) -> AffinePreconditioner:
-        """``theta = (W, b)`` itself."""
-        return cls(np.zeros(n_features), np.ones(n_features), n_scores, fit_intercept)
 
     @property
     def size(self) -> int:

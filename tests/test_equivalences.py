@@ -19,6 +19,13 @@ CONFIGS = [
 ]
 IDS = ["-".join(map(str, c.values())) for c in CONFIGS]
 
+# Tolerances near 1e-8 and below are what these comparisons need; where double
+# precision cannot certify them, the fit says so with this warning.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:L-BFGS stopped because the objective no longer decreases"
+    ":sklearn.exceptions.ConvergenceWarning"
+)
+
 
 def assert_same_model(a, b, rtol=1e-5):
     scale = np.abs(a.coef_).max()

@@ -134,7 +134,7 @@ def test_warm_start_continues_from_the_previous_solution():
 def test_warm_start_with_other_classes_is_an_error():
     X, y = make_problem(n_samples=90, seed=10)
     model = SoftmaxClassifier(warm_start=True).fit(X, y)
-    with pytest.raises(ValueError, match="same classes"):
+    with pytest.raises(ValueError, match="classes and number of features"):
         model.fit(X, np.where(y == 2, 1, y))
 
 
@@ -186,3 +186,33 @@ def test_infinite_C_means_no_penalty():
     unpenalized = SoftmaxClassifier(C=np.inf, tol=1e-8).fit(X, y)
     weak = SoftmaxClassifier(C=1e8, tol=1e-8).fit(X, y)
     np.testing.assert_allclose(unpenalized.coef_, weak.coef_, rtol=1e-4)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "squared_hinge"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_hinge_without_penalty_on_separable_data(loss, n_classes):
+    X, y = make_problem(n_samples=30, n_features=3, n_classes=n_classes, separation=8.0)
+    model = SoftmaxClassifier(loss=loss, C=np.inf).fit(X, y)
+    assert model.score(X, y) == 1.0
+    assert np.all(np.isfinite(model.coef_))
+
+
+@pytest.mark.parametrize("loss", ["hinge", "squared_hinge"])
+def test_warm_start_continues_a_hinge_fit(loss):
+    X, y = make_problem(n_samples=150, seed=12)
+    model = SoftmaxClassifier(loss=loss, warm_start=True).fit(X, y)
+    first = model.n_iter_
+    model.fit(X, y)
+    assert model.n_iter_ <= max(3, first // 10)
+
+
+def test_warm_start_refit_resets_feature_names():
+    X, y = make_problem(n_samples=60, n_features=3, seed=13)
+    model = SoftmaxClassifier(warm_start=True).fit(pd.DataFrame(X, columns=["a", "b", "c"]), y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y)
+        model.predict(X)
+    assert not hasattr(model, "feature_names_in_")
+    with pytest.raises(ValueError, match="number of features"):
+        model.fit(X[:, :2], y)

@@ -42,7 +42,7 @@ def objective_for(config, n_classes, fit_intercept, sparse, C=0.7, seed=0):
     rng = np.random.default_rng(seed + 1)
     sample_weight = rng.uniform(0.2, 2.0, size=y.size)
     estimator = SoftmaxClassifier(**config, class_weight={0: 2.0, 1: 0.5})
-    weight = estimator._sample_weight(X, y, np.unique(y), sample_weight)
+    weight = estimator._sample_weight(y, np.unique(y), X, sample_weight)
     n_scores = 1 if n_classes == 2 else n_classes
     loss = make_loss(
         config["loss"],
@@ -74,14 +74,14 @@ def test_gradient_of_J_matches_finite_differences(config, n_classes, fit_interce
     rng = np.random.default_rng(3)
     W = rng.standard_normal((n_scores, 4)) * 0.8
     b = rng.standard_normal(n_scores) * 0.5 if fit_intercept else np.zeros(n_scores)
-    weight_total = objective.alpha  # J = F / alpha: (C sum w) = 1 / alpha
+    inverse_C_total_weight = objective.alpha  # J = F * (C sum w) = F / alpha
 
     def J(params):
         W_ = params[: W.size].reshape(W.shape)
         b_ = params[W.size :] if fit_intercept else np.zeros(n_scores)
         value, grad_W, grad_b = objective.value_gradient(W_, b_)
         grad = np.concatenate([grad_W.ravel(), grad_b]) if fit_intercept else grad_W.ravel()
-        return value / weight_total, grad / weight_total
+        return value / inverse_C_total_weight, grad / inverse_C_total_weight
 
     params = np.concatenate([W.ravel(), b]) if fit_intercept else W.ravel()
     assert_gradient_matches(J, params)
@@ -96,7 +96,7 @@ def test_gradient_in_solver_coordinates_matches_finite_differences(config, fit_i
     # A shifted, scaled copy of the features makes the map far from the identity.
     coordinates = AffinePreconditioner.from_data(
         X,
-        objective.sample_weight,
+        objective.weights,
         alpha=objective.alpha,
         n_scores=3,
         fit_intercept=fit_intercept,
@@ -120,3 +120,25 @@ def test_coordinate_map_round_trips():
     W2, b2 = coordinates.to_model(coordinates.to_solver(W, b))
     np.testing.assert_allclose(W2, W, rtol=1e-12)
     np.testing.assert_allclose(b2, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("config", LOSS_CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
+def test_float32_and_csc_paths_match_the_float64_dense_gradient(config):
+    dense = objective_for(config, 3, True, sparse=False)
+    rng = np.random.default_rng(4)
+    W, b = rng.standard_normal((3, 4)), rng.standard_normal(3)
+    value, grad_W, grad_b = dense.value_gradient(W, b)
+    X, y = dense.X, dense.y
+    for other_X, rtol in [
+        (sp.csc_matrix(X), 1e-12),
+        (X.astype(np.float32), 1e-5),
+        (sp.csr_matrix(X.astype(np.float32)), 1e-5),
+    ]:
+        other = build_objective(
+            dense.loss, other_X, y, dense.weights, C=0.7, fit_intercept=True, n_scores=3
+        )
+        other.alpha = dense.alpha  # same weights, same penalty
+        other_value, other_W, other_b = other.value_gradient(W, b)
+        np.testing.assert_allclose(other_value, value, rtol=rtol)
+        np.testing.assert_allclose(other_W, grad_W, rtol=rtol, atol=rtol * np.abs(grad_W).max())
+        np.testing.assert_allclose(other_b, grad_b, rtol=rtol, atol=rtol * np.abs(grad_b).max())
