@@ -63,7 +63,8 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         Stop when the largest absolute gradient entry of ``J / (C sum_i s_i c_{y_i})``
         is at most ``tol`` (as ``LogisticRegression(solver="lbfgs")`` does). The
         hinge losses are minimized through smooth upper bounds, made tighter
-        until their Fenchel-Young gap is at most ``tol`` relative to the objective.
+        until their Fenchel-Young gap is at most ``tol`` times the loss of the
+        zero model.
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations.
     warm_start : bool, default=False

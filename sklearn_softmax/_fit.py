@@ -75,7 +75,6 @@ def fit_linear_model(
     coordinates = AffinePreconditioner.from_data(
         X,
         objective.weights,
-        alpha=objective.alpha,
         n_scores=n_scores,
         fit_intercept=fit_intercept,
     )
@@ -88,8 +87,9 @@ def fit_linear_model(
 
     theta0 = coordinates.to_solver(*init)
     options = {"tol": tol, "max_iter": max_iter, "verbose": verbose}
+    history = lbfgs_history(X, theta0.size)
     if objective.loss.smooth:
-        result = minimize_lbfgs(fun, theta0, **options)
+        result = minimize_lbfgs(fun, theta0, history=history, **options)
     else:
         exact_loss = objective.loss
 
@@ -97,30 +97,33 @@ def fit_linear_model(
             objective.loss = make_loss(smoothing=smoothing)
             return fun
 
-        def smoothing_gap(theta):
-            return relative_smoothing_gap(objective, exact_loss, *coordinates.to_model(theta))
+        # The smoothing's gap is measured against the exact loss of the zero
+        # model (margin per sample for Crammer-Singer): a scale that, unlike the
+        # optimum, does not shrink on nearly separable data.
+        zero_model_loss = objective.value(
+            np.zeros_like(init[0]), np.zeros_like(init[1]), exact_loss
+        )
+
+        def relative_gap(theta):
+            return objective.fenchel_young_gap(*coordinates.to_model(theta)) / zero_model_loss
 
         result = minimize_by_smoothing(
-            fun_at, smoothing_gap, theta0, start=smoothing_start, **options
+            fun_at, relative_gap, theta0, start=smoothing_start, history=history, **options
         )
     warn_if_not_converged(result, tol=tol, max_iter=max_iter)
     W, b = coordinates.to_model(result.x)
     return W, b, result
 
 
-def relative_smoothing_gap(
-    objective: LinearObjective, exact_loss: Loss, W: np.ndarray, b: np.ndarray
-) -> float:
-    """``sum_i s_i FY_i / F_0(W, b)``: the smoothing's share of the duality gap.
+def lbfgs_history(X: np.ndarray | sp.spmatrix, n_parameters: int) -> int:
+    """How many L-BFGS correction pairs to keep: as many as stay cheap, 10 to 100.
 
-    With ``g_i`` the gradient of the smoothed loss at ``z_i`` as dual point, the
-    duality gap of the exact problem is, in units of ``F = J / (C sum w)``,
-    ``sum_i s_i FY_i + ||dF_mu/dW||^2 / (2 alpha)`` (without an intercept; with one,
-    the dual point is feasible once ``dF_mu/db = 0``): the Fenchel-Young gaps of
-    the smoothing, which this returns relative to the exact objective, plus the
-    distance of ``W`` from the stationary point of the smoothed problem.
+    An L-BFGS step costs about ``10 * history * n_parameters`` flops, an
+    evaluation about ``4 * n_scores * nnz(X)``. On small, badly conditioned
+    problems (raw shuttle: 70 parameters) 100 pairs need ten times fewer
+    iterations than 10; on wide sparse ones (R8: 190k parameters) the steps
+    would cost more than the evaluations.
     """
-    exact = objective.value(W, b, exact_loss)
-    if exact <= 0:  # J = 0: W = 0 and every margin met, the minimum
-        return 0.0
-    return objective.fenchel_young_gap(W, b) / exact
+    nnz = X.nnz if sp.issparse(X) else X.size
+    n_scores = max(1, n_parameters // (X.shape[1] + 1))
+    return int(np.clip(nnz * n_scores / (10 * n_parameters), 10, 100))

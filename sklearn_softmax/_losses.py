@@ -9,6 +9,11 @@ Every loss has one method, :meth:`Loss.loss_gradient`, which returns the
 per-sample losses ``l_i`` and, on request, the weighted gradient
 ``G[:, i] = s_i * dl_i / dZ[:, i]`` written over ``Z`` (so a fit needs no second
 n x K buffer). The estimator's objective and the public metrics both call it.
+
+A fit evaluates the same loss hundreds of times on the same number of samples:
+each loss keeps its length-n temporaries in a workspace and reuses them (fresh
+temporaries of that size cost page faults on every call, as much as the
+arithmetic). The per-sample losses it returns live there too.
 """
 
 from __future__ import annotations
@@ -17,31 +22,6 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 from scipy.special import expit, log_softmax, logsumexp, softmax
-
-
-def _hinge(a: np.ndarray, squared: bool, smoothing: float) -> tuple[np.ndarray, np.ndarray]:
-    """``phi(a)`` and ``phi'(a)`` for the scalar hinge, elementwise.
-
-    ``phi(a) = max(0, a)**2`` when ``squared`` (differentiable, never smoothed);
-    else ``max(0, a)`` (subgradient 0 at ``a = 0``), or with ``smoothing`` ``mu > 0``
-    its smooth upper bound ``mu log(1 + exp(a / mu))`` (at most ``mu log 2`` above).
-    """
-    if squared:
-        positive = np.maximum(a, 0)
-        return positive * positive, 2 * positive
-    if smoothing:
-        scaled = a / smoothing
-        return smoothing * np.logaddexp(0, scaled), expit(scaled)
-    return np.maximum(a, 0), (a > 0).astype(a.dtype)
-
-
-def _hinge_fenchel_young_gap(a: np.ndarray, smoothing: float) -> np.ndarray:
-    """``max(0, a) - t a`` for the smoothed hinge's slope ``t = sigmoid(a / mu)``.
-
-    ``max(0, a) = max_{t in [0, 1]} t a``; the conjugate of the hinge at slope ``t``
-    is 0 (the margin is inside ``a``), so this is the Fenchel-Young gap.
-    """
-    return np.maximum(a, 0) - expit(a / smoothing) * a
 
 
 class Loss(ABC):
@@ -65,32 +45,59 @@ class Loss(ABC):
         Parameters
         ----------
         Z : ndarray of shape (n_scores, n_samples)
-            Scores, class-major. Overwritten when ``gradient`` is true.
+            Scores, class-major; C-contiguous when ``gradient`` is true, and
+            then overwritten.
         y : ndarray of shape (n_samples,), integer class indices.
         sample_weight : ndarray of shape (n_samples,) or None
             ``s_i``, used for the gradient only.
 
         Returns
         -------
-        loss : ndarray of shape (n_samples,), the unweighted ``l_i``.
+        loss : ndarray of shape (n_samples,), the unweighted ``l_i``. It lives in
+            this loss's workspace: valid until the next call.
         grad : ndarray of shape (n_scores, n_samples) or None
             ``s_i * dl_i / dZ[:, i]``, stored in ``Z``'s memory.
         """
 
     def fenchel_young_gap(self, Z: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Per sample ``l_0(z) + l_0^*(g) - <g, z>`` with ``g = dl/dz``, shape (n_samples,).
+        """Per sample ``l_0(z) + l_0^*(g) - <g, z>``, ``g = dl/dz``; shape (n_samples,).
 
         ``l_0`` is the exact loss, ``g`` the gradient of this (maybe smoothed)
-        loss. The gap is 0 when ``g`` is a (sub)gradient of ``l_0`` at ``z``; at a
-        stationary point of a smoothed objective, its weighted sum bounds the
-        duality gap, hence the suboptimality, of the exact problem.
+        loss. The gap is 0 when ``g`` is a (sub)gradient of ``l_0`` at ``z``.
+        Summed with the sample weights, it is the smoothing's share of the
+        duality gap of the exact problem at the dual point ``g``.
         """
         return np.zeros(Z.shape[1])
 
+    def _buffer(self, name: str, shape, dtype) -> np.ndarray:
+        """A workspace array, allocated on the first request of this name and shape."""
+        buffers = self.__dict__.setdefault("_buffers", {})
+        key = (name, shape, np.dtype(dtype))
+        array = buffers.get(key)
+        if array is None:
+            array = buffers[key] = np.empty(shape, dtype=dtype)
+        return array
 
-def _true_class_scores(Z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``Z[y_i, i]`` for every sample, as a new array of shape (n_samples,)."""
-    return Z[y, np.arange(Z.shape[1])]
+    def _target_positions(self, y: np.ndarray, n_samples: int) -> np.ndarray:
+        """Positions ``y_i n + i`` of the scores ``Z[y_i, i]`` in ``Z.reshape(-1)``."""
+        aranges = self.__dict__.setdefault("_aranges", {})
+        arange = aranges.get(n_samples)
+        if arange is None:
+            arange = aranges[n_samples] = np.arange(n_samples)
+        positions = self._buffer("positions", n_samples, np.intp)
+        np.multiply(y, n_samples, out=positions)
+        positions += arange
+        return positions
+
+    def _work(self, Z: np.ndarray, gradient: bool) -> np.ndarray:
+        """Where to compute: ``Z`` itself for a gradient, else a workspace copy."""
+        if gradient:
+            if not Z.flags.c_contiguous:
+                raise ValueError("The scores must be C-contiguous to hold the gradient.")
+            return Z
+        work = self._buffer("work", Z.shape, Z.dtype)
+        np.copyto(work, Z)
+        return work
 
 
 class MultinomialCrossEntropy(Loss):
@@ -106,28 +113,37 @@ class MultinomialCrossEntropy(Loss):
     def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
         n_classes, n_samples = Z.shape
         eps = self.label_smoothing
-        target_score = _true_class_scores(Z, y)
+        work = self._work(Z, gradient)
+        positions = self._target_positions(y, n_samples)
+        target_score = np.take(
+            work.reshape(-1), positions, out=self._buffer("t", n_samples, Z.dtype)
+        )
         if eps:
             target_score *= 1 - eps
-            target_score += (eps / n_classes) * Z.sum(axis=0)
-        shift = Z.max(axis=0)
-        exp_z = Z if gradient else Z - shift
-        if gradient:
-            exp_z -= shift
-        np.exp(exp_z, out=exp_z)
-        normalizer = exp_z.sum(axis=0)
-        loss = np.log(normalizer)
+            target_score += (eps / n_classes) * work.sum(axis=0)
+        shift = np.max(work, axis=0, out=self._buffer("shift", n_samples, Z.dtype))
+        work -= shift
+        np.exp(work, out=work)
+        normalizer = np.sum(work, axis=0, out=self._buffer("sum", n_samples, Z.dtype))
+        loss = np.log(normalizer, out=self._buffer("loss", n_samples, Z.dtype))
         loss += shift
         loss -= target_score
         if not gradient:
             return loss, None
-        # exp_z is Z's memory: turn it into s_i * (softmax(z_i) - q_i) in place.
-        weight = np.ones_like(normalizer) if sample_weight is None else sample_weight
-        exp_z *= weight / normalizer
-        exp_z[y, np.arange(n_samples)] -= (1 - eps) * weight
-        if eps:
-            exp_z -= (eps / n_classes) * weight
-        return loss, exp_z
+        # work is Z's memory: turn it into s_i * (softmax(z_i) - q_i) in place.
+        scale = np.reciprocal(normalizer, out=normalizer)
+        if sample_weight is not None:
+            scale *= sample_weight
+        work *= scale
+        if sample_weight is None:
+            work.reshape(-1)[positions] -= 1 - eps
+            if eps:
+                work -= eps / n_classes
+        else:
+            work.reshape(-1)[positions] -= (1 - eps) * sample_weight
+            if eps:
+                work -= (eps / n_classes) * sample_weight
+        return loss, work
 
     @staticmethod
     def predict_proba(Z: np.ndarray) -> np.ndarray:
@@ -138,6 +154,13 @@ class MultinomialCrossEntropy(Loss):
     def predict_log_proba(Z: np.ndarray) -> np.ndarray:
         """``log softmax(Z)`` over axis 0."""
         return log_softmax(Z, axis=0)
+
+
+def _signs(y: np.ndarray, dtype, out: np.ndarray) -> np.ndarray:
+    """``t_i = +1`` for the greater class (``y_i = 1``), ``-1`` otherwise."""
+    np.multiply(y, 2, out=out, casting="unsafe")
+    out -= 1
+    return out
 
 
 class BinaryCrossEntropy(Loss):
@@ -152,20 +175,22 @@ class BinaryCrossEntropy(Loss):
         self.label_smoothing = label_smoothing
 
     def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
+        n_samples, dtype = Z.shape[1], Z.dtype
         half_eps = self.label_smoothing / 2
-        sign = (2 * y - 1).astype(Z.dtype)
-        signed_z = Z[0] * sign  # t z
-        loss = np.logaddexp(0, -signed_z)
+        sign = _signs(y, dtype, self._buffer("sign", n_samples, dtype))
+        minus_tz = np.multiply(Z[0], sign, out=self._buffer("tz", n_samples, dtype))
+        np.negative(minus_tz, out=minus_tz)
+        loss = np.logaddexp(0, minus_tz, out=self._buffer("loss", n_samples, dtype))
         if half_eps:
-            loss += half_eps * signed_z
+            loss -= half_eps * minus_tz
         if not gradient:
             return loss, None
-        dz = expit(-signed_z)
+        dz = expit(minus_tz, out=Z[0])
         dz -= half_eps
-        dz *= -sign
+        dz *= sign
+        np.negative(dz, out=dz)
         if sample_weight is not None:
             dz *= sample_weight
-        Z[0] = dz
         return loss, Z
 
     @staticmethod
@@ -182,8 +207,9 @@ class BinaryCrossEntropy(Loss):
 class _Hinge(Loss):
     """Shared parameters of the hinge losses.
 
-    ``smoothing`` ``mu >= 0`` replaces each non-differentiable max by a smooth
-    upper bound that is at most ``mu log(number of terms)`` above it (0: exact).
+    ``phi(a) = max(0, a)``, or ``max(0, a)**2`` when ``squared``. ``smoothing``
+    ``mu >= 0`` replaces each non-differentiable max by a smooth upper bound
+    that is at most ``mu log(number of terms)`` above it (0: exact).
     """
 
     #: Whether the squared loss is differentiable without smoothing.
@@ -195,11 +221,35 @@ class _Hinge(Loss):
         self.smoothing = smoothing
         self.smooth = bool(smoothing) or (self.smooth_when_squared and squared)
 
+    def _scalar_hinge(self, a: np.ndarray, loss: np.ndarray) -> np.ndarray:
+        """``loss += sum over the rows of phi(a)``; then ``a`` becomes ``phi'(a)``.
+
+        ``phi'`` is ``2 max(0, a)`` squared; ``1[a > 0]`` (subgradient 0 at the
+        kink) exact; and with smoothing, ``phi(a) = mu log(1 + exp(a / mu))``
+        (at most ``mu log 2`` above the hinge) has ``phi'(a) = sigmoid(a / mu)``.
+        Rows of ``a`` equal to ``-inf`` add nothing and get ``phi' = 0``.
+        """
+        row = self._buffer("row", a.shape[1], a.dtype)
+        if self.squared:
+            np.maximum(a, 0, out=a)
+            for a_k in a:
+                loss += np.multiply(a_k, a_k, out=row)
+            a *= 2
+        elif self.smoothing:
+            a /= self.smoothing
+            for a_k in a:
+                loss += np.logaddexp(0, a_k, out=row)
+            loss *= self.smoothing
+            expit(a, out=a)
+        else:
+            for a_k in a:
+                loss += np.maximum(a_k, 0, out=row)
+            np.greater(a, 0, out=a, casting="unsafe")
+        return a
+
 
 class CrammerSingerHinge(_Hinge):
     """``l = phi(a)`` with ``a = max(0, max_{k != y} (margin + z_k - z_y))``.
-
-    ``phi(a) = a``, or ``a**2`` when squared.
 
     With ``u_k = margin + z_k - z_y`` for ``k != y`` and ``u_y = 0``, ``a = max_k u_k``
     and ``da/dz = p - onehot(y)``, where ``p`` shares 1 among the maximizers of
@@ -212,39 +262,49 @@ class CrammerSingerHinge(_Hinge):
 
     smooth_when_squared = False
 
-    def _margins(self, Z, y, overwrite):
-        """``u_k = margin + z_k - z_y`` and ``u_y = 0``, in ``Z`` if ``overwrite``."""
-        u = Z if overwrite else Z.copy()
-        u -= _true_class_scores(Z, y)
+    def _margins(self, Z, y, gradient):
+        """``u`` (in ``Z`` if ``gradient``, else in the workspace) and the positions of y."""
+        n_samples = Z.shape[1]
+        u = self._work(Z, gradient)
+        positions = self._target_positions(y, n_samples)
+        true_score = np.take(u.reshape(-1), positions, out=self._buffer("t", n_samples, Z.dtype))
+        u -= true_score
         u += self.margin
-        u[y, np.arange(Z.shape[1])] = 0
-        return u
+        u.reshape(-1)[positions] = 0
+        return u, positions
 
     def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
-        cols = np.arange(Z.shape[1])
-        u = self._margins(Z, y, overwrite=gradient)
+        n_samples, dtype = Z.shape[1], Z.dtype
+        u, positions = self._margins(Z, y, gradient)
         if self.smoothing:
             u /= self.smoothing
-        shift = u.max(axis=0)
+        shift = np.max(u, axis=0, out=self._buffer("shift", n_samples, dtype))
+        a = self._buffer("a", n_samples, dtype)
         if self.smoothing:
             u -= shift
             np.exp(u, out=u)
-            normalizer = u.sum(axis=0)
-            a = self.smoothing * (np.log(normalizer) + shift)
+            normalizer = np.sum(u, axis=0, out=self._buffer("sum", n_samples, dtype))
+            np.log(normalizer, out=a)
+            a += shift
+            a *= self.smoothing
         else:
-            a = shift
-        loss = a * a if self.squared else a
+            a[:] = shift
+        loss = self._buffer("loss", n_samples, dtype)
+        if self.squared:
+            np.multiply(a, a, out=loss)
+        else:
+            np.copyto(loss, a)
         if not gradient:
             return loss, None
-        dphi = 2 * a if self.squared else np.ones_like(a)
+        dphi = np.multiply(a, 2, out=a) if self.squared else np.ones_like(a)
         if sample_weight is not None:
             dphi *= sample_weight
         if self.smoothing:
             u *= dphi / normalizer
         else:
-            is_max = u == shift
+            is_max = np.equal(u, shift, out=self._buffer("is_max", u.shape, bool))
             np.multiply(is_max, dphi / is_max.sum(axis=0), out=u)
-        u[y, cols] -= dphi
+        u.reshape(-1)[positions] -= dphi
         return loss, u
 
     def fenchel_young_gap(self, Z, y):
@@ -256,14 +316,14 @@ class CrammerSingerHinge(_Hinge):
         """
         if not self.smoothing:
             return super().fenchel_young_gap(Z, y)
-        u = self._margins(Z, y, overwrite=False)
+        u, positions = self._margins(Z, y, gradient=False)
         exact = u.max(axis=0)
         p = softmax(u / self.smoothing, axis=0)
         expected = (p * u).sum(axis=0)
         if not self.squared:
             return exact - expected
         smoothed = self.smoothing * logsumexp(u / self.smoothing, axis=0)
-        mass_off_y = 1 - _true_class_scores(p, y)
+        mass_off_y = 1 - p.reshape(-1)[positions]
         return exact**2 - 2 * smoothed * expected + (smoothed * mass_off_y) ** 2
 
 
@@ -273,29 +333,43 @@ class WestonWatkinsHinge(_Hinge):
     Gradient: ``phi'(a_k)`` on each other class ``k``, minus their sum on ``y``.
     """
 
+    def _margins(self, Z, y, gradient):
+        """``a_k = margin + z_k - z_y``, ``a_y = -inf`` (in ``Z`` if ``gradient``)."""
+        n_samples = Z.shape[1]
+        a = self._work(Z, gradient)
+        positions = self._target_positions(y, n_samples)
+        true_score = np.take(a.reshape(-1), positions, out=self._buffer("t", n_samples, Z.dtype))
+        a -= true_score
+        a += self.margin
+        a.reshape(-1)[positions] = -np.inf
+        return a, positions
+
     def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
-        cols = np.arange(Z.shape[1])
-        margins = Z if gradient else Z.copy()
-        margins -= _true_class_scores(Z, y)
-        margins += self.margin
-        margins[y, cols] = -np.inf  # phi(-inf) = phi'(-inf) = 0: y adds nothing
-        phi, dphi = _hinge(margins, self.squared, self.smoothing)
-        loss = phi.sum(axis=0)
+        n_samples = Z.shape[1]
+        a, positions = self._margins(Z, y, gradient)
+        loss = self._buffer("loss", n_samples, Z.dtype)
+        loss[:] = 0
+        dphi = self._scalar_hinge(a, loss)
         if not gradient:
             return loss, None
         if sample_weight is not None:
             dphi *= sample_weight
-        dphi[y, cols] = -dphi.sum(axis=0)
-        Z[...] = dphi
-        return loss, Z
+        total = np.sum(dphi, axis=0, out=self._buffer("total", n_samples, Z.dtype))
+        np.negative(total, out=total)
+        dphi.reshape(-1)[positions] = total
+        return loss, dphi
 
     def fenchel_young_gap(self, Z, y):
-        """``sum_{k != y} max(0, a_k) - t_k a_k`` with ``t_k = sigmoid(a_k / mu)``."""
+        """``sum_{k != y} max(0, a_k) - t_k a_k`` with ``t_k = sigmoid(a_k / mu)``.
+
+        ``max(0, a) = max_{t in [0, 1]} t a``: the hinge's conjugate at slope ``t``
+        is 0 (the margin is inside ``a``).
+        """
         if not self.smoothing or self.squared:
             return super().fenchel_young_gap(Z, y)
-        margins = self.margin + Z - _true_class_scores(Z, y)
-        margins[y, np.arange(Z.shape[1])] = 0  # contributes max(0, 0) - t * 0 = 0
-        return _hinge_fenchel_young_gap(margins, self.smoothing).sum(axis=0)
+        a, _ = self._margins(Z, y, gradient=False)
+        gap = np.maximum(a, 0) - expit(a / self.smoothing) * np.nan_to_num(a, neginf=0.0)
+        return gap.sum(axis=0)
 
 
 class BinaryHinge(_Hinge):
@@ -304,23 +378,31 @@ class BinaryHinge(_Hinge):
     For two classes Crammer-Singer and Weston-Watkins both reduce to this.
     """
 
+    def _margins(self, Z, y):
+        n_samples, dtype = Z.shape[1], Z.dtype
+        sign = _signs(y, dtype, self._buffer("sign", n_samples, dtype))
+        a = np.multiply(Z, -sign, out=self._buffer("a", (1, n_samples), dtype))
+        a += self.margin
+        return a, sign
+
     def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
-        sign = (2 * y - 1).astype(Z.dtype)
-        loss, dphi = _hinge(self.margin - sign * Z[0], self.squared, self.smoothing)
+        a, sign = self._margins(Z, y)
+        loss = self._buffer("loss", Z.shape[1], Z.dtype)
+        loss[:] = 0
+        dphi = self._scalar_hinge(a, loss)
         if not gradient:
             return loss, None
-        dphi *= -sign
+        np.multiply(dphi, -sign, out=Z)
         if sample_weight is not None:
-            dphi *= sample_weight
-        Z[0] = dphi
+            Z *= sample_weight
         return loss, Z
 
     def fenchel_young_gap(self, Z, y):
         """``max(0, a) - sigmoid(a / mu) a`` with ``a = margin - t z``."""
         if not self.smoothing or self.squared:
             return super().fenchel_young_gap(Z, y)
-        sign = 2 * y - 1
-        return _hinge_fenchel_young_gap(self.margin - sign * Z[0], self.smoothing)
+        a, _ = self._margins(Z, y)
+        return (np.maximum(a, 0) - expit(a / self.smoothing) * a)[0]
 
 
 LOSSES = ("cross_entropy", "hinge", "squared_hinge")

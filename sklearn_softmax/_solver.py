@@ -177,6 +177,7 @@ def minimize_by_smoothing(
     start: float,
     tol: float,
     max_iter: int,
+    history: int = 10,
     verbose: int = 0,
 ) -> LbfgsResult:
     """Minimize a non-smooth ``F_0`` through smooth upper bounds ``F_mu >= F_0``.
@@ -184,8 +185,8 @@ def minimize_by_smoothing(
     ``fun_at(mu)`` is the objective ``F_mu``. Starting at ``mu = start``, each
     stage runs :func:`minimize_lbfgs` from the previous solution ``x`` and then
     divides ``mu`` by 10, until ``smoothing_gap(x)`` (how much the smoothing
-    alone can cost, relative to ``F_0(x)``) is at most ``tol`` at the end of a
-    stage that met the gradient rule at ``tol``. Stages before that stop at the
+    alone can cost, in units the caller chose) is at most ``tol`` at the end of
+    a stage that met the gradient rule at ``tol``. Stages before that stop at the
     looser ``max(tol, mu * STAGE_TOL_PER_MU)``: they only warm-start the next
     one. ``max_iter`` bounds the iterations of all stages together.
     """
@@ -200,6 +201,7 @@ def minimize_by_smoothing(
             x,
             tol=stage_tol,
             max_iter=max_iter - n_iter,
+            history=history,
             verbose=verbose,
             first_iter=n_iter + 1,
         )

@@ -97,7 +97,6 @@ def test_gradient_in_solver_coordinates_matches_finite_differences(config, fit_i
     coordinates = AffinePreconditioner.from_data(
         X,
         objective.weights,
-        alpha=objective.alpha,
         n_scores=3,
         fit_intercept=fit_intercept,
     )

@@ -29,12 +29,19 @@ def standardized(shared_data, name, n_samples):
 
 
 def hinge_objective(coef, intercept, X, y, C, loss, variant, sample_weight, margin=1.0):
-    """``J = C sum_i s_i loss_i + ||W||^2 / 2`` from the textbook formulas."""
+    """``J = C sum_i s_i loss_i + ||W||^2 / 2`` from the textbook formulas.
+
+    Two classes: one score, ``max(0, margin - t z)`` (squared) with ``t = +-1``.
+    """
     Z = X @ coef.T + intercept
+    power = 2 if loss == "squared_hinge" else 1
+    if coef.shape[0] == 1:
+        t = np.where(y == 1, 1.0, -1.0)
+        per_sample = np.maximum(0.0, margin - t * Z[:, 0]) ** power
+        return C * per_sample @ sample_weight + 0.5 * np.sum(coef**2)
     rows = np.arange(len(y))
     terms = np.maximum(0.0, margin + Z - Z[rows, y][:, None])
     terms[rows, y] = 0.0
-    power = 2 if loss == "squared_hinge" else 1
     if variant == "crammer_singer":
         per_sample = terms.max(axis=1) ** power
     else:
