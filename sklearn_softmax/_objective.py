@@ -22,8 +22,9 @@ import scipy.sparse as sp
 from ._losses import Loss
 
 #: Elements (rows x features, or stored values) handled per block when a pass
-#: over X needs a temporary.
-_BLOCK_ELEMENTS = 1 << 20
+#: over X needs temporaries: small next to the n x K score buffer of a fit, so
+#: that computing the feature statistics never sets the fit's peak memory.
+_BLOCK_ELEMENTS = 1 << 14
 
 
 class LinearObjective:

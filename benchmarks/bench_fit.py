@@ -1,0 +1,390 @@
+"""Fit-time benchmark: SoftmaxClassifier against LogisticRegression and LinearSVC.
+
+    python benchmarks/bench_fit.py                      # all data sets, ~10 min on 2 cores
+    python benchmarks/bench_fit.py --datasets satimage --repeats 1 --no-svc --out /tmp/b
+
+Needs the real data sets of ``../shared/data`` (or ``$SKLEARN_SOFTMAX_DATA``) and
+matplotlib. Writes ``results.md`` (tables) and ``results.png`` (objective gap
+against time) to ``--out`` (default: this folder).
+
+What it measures, each pair alternately in the same process:
+
+1. cross-entropy fit time of ``SoftmaxClassifier()`` and
+   ``LogisticRegression(max_iter=1000)`` (both default ``tol``), in float64 and
+   float32: median of up to ``--repeats`` runs, iterations, the objective
+   ``J / (C n)`` each reached (evaluated in float64) and their ratio;
+2. the peak memory each fit allocates (``tracemalloc``), and how it grows with the
+   number of samples, in units of one ``n x K`` array of X's dtype (the rest is
+   ``O(d K)``: the model, its gradients, L-BFGS's history); the objective
+   against time of one traced run;
+3. one loss+gradient evaluation against the two bare matrix products
+   ``W @ X.T`` and ``G @ X`` it cannot avoid;
+4. the Crammer-Singer hinge: the time ``SoftmaxClassifier(loss="hinge")`` needs to
+   reach the objective ``LinearSVC(multi_class="crammer_singer")`` ends at
+   (both evaluated in our objective), against LinearSVC's fit time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
+from sklearn_softmax import SoftmaxClassifier, _solver
+from sklearn_softmax._fit import build_objective
+from sklearn_softmax._losses import make_loss
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests import datasets  # the loaders of ../shared/data
+
+DATASETS = ["letter", "satimage", "shuttle", "usps", "mnist", "r8", "synthetic"]
+DENSE_REAL = ["letter", "satimage", "shuttle", "usps", "mnist"]
+TIME_BUDGET_PER_ESTIMATOR = 40.0  # seconds of repeats per (estimator, data set, dtype)
+
+
+def load(name: str):
+    """``(X, y)`` in float64; ``synthetic``: 100000 x 100, 10 overlapping Gaussian classes."""
+    if name != "synthetic":
+        return datasets.LOADERS[name]()
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 100_000)
+    centers = rng.standard_normal((10, 100)) * 0.3
+    return centers[y] + rng.standard_normal((100_000, 100)), y
+
+
+def objective(X, y, coef, intercept, loss="cross_entropy") -> float:
+    """``J / (C n)`` at C = 1 in float64, for any fitted linear model."""
+    n_classes = np.unique(y).size
+    problem = build_objective(
+        make_loss(loss, n_classes),
+        X.astype(np.float64),
+        y,
+        np.ones(len(y)),
+        C=1.0,
+        fit_intercept=True,
+        n_scores=coef.shape[0],
+    )
+    return problem.value(np.asarray(coef, dtype=np.float64), np.asarray(intercept, np.float64))
+
+
+def quiet_fit(estimator, X, y):
+    """Fit; return the estimator and whether it warned that it did not converge."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        estimator.fit(X, y)
+    return estimator, any(issubclass(w.category, ConvergenceWarning) for w in caught)
+
+
+def timed_pair(make_ours, make_reference, X, y, repeats):
+    """Alternate the two fits; median times, last models, convergence warnings."""
+    times = {"ours": [], "reference": []}
+    models, warned = {}, {}
+    spent = {"ours": 0.0, "reference": 0.0}
+    for _ in range(repeats):
+        for key, make in (("ours", make_ours), ("reference", make_reference)):
+            if times[key] and spent[key] > TIME_BUDGET_PER_ESTIMATOR:
+                continue
+            start = time.perf_counter()
+            models[key], warned[key] = quiet_fit(make(), X, y)
+            elapsed = time.perf_counter() - start
+            times[key].append(elapsed)
+            spent[key] += elapsed
+    return {key: float(np.median(v)) for key, v in times.items()}, times, models, warned
+
+
+class Trace:
+    """Records ``(seconds since start, objective)`` at each L-BFGS iteration."""
+
+    def __init__(self):
+        self.points: list[tuple[float, float]] = []
+        self.start = time.perf_counter()
+
+    def add(self, value: float) -> None:
+        self.points.append((time.perf_counter() - self.start, float(value)))
+
+
+def traced_fit(estimator, X, y):
+    """One fit with its objective trace and peak traced memory (bytes)."""
+    trace = Trace()
+    real_minimize = scipy.optimize.minimize
+    real_callback = _solver._Tracker.callback
+
+    def minimize(*args, callback=None, **kwargs):  # LogisticRegression's solver call
+        def record(intermediate_result):
+            trace.add(intermediate_result.fun)
+            if callback is not None:
+                callback(intermediate_result)
+
+        return real_minimize(*args, callback=record, **kwargs)
+
+    def tracker_callback(self, intermediate_result):  # SoftmaxClassifier's
+        trace.add(intermediate_result.fun)
+        real_callback(self, intermediate_result)
+
+    scipy.optimize.minimize = minimize
+    _solver._Tracker.callback = tracker_callback
+    tracemalloc.start()
+    try:
+        trace.start = time.perf_counter()
+        quiet_fit(estimator, X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        scipy.optimize.minimize = real_minimize
+        _solver._Tracker.callback = real_callback
+    return trace.points, peak
+
+
+def evaluation_cost(X, y, repeats=15):
+    """Median time of one evaluation and of the two bare matrix products."""
+    n_classes = np.unique(y).size
+    problem = build_objective(
+        make_loss("cross_entropy", n_classes),
+        X,
+        y,
+        np.ones(len(y)),
+        C=1.0,
+        fit_intercept=True,
+        n_scores=n_classes,
+    )
+    rng = np.random.default_rng(0)
+    W, b = rng.standard_normal((n_classes, X.shape[1])) * 0.01, rng.standard_normal(n_classes)
+    W_x = W.astype(X.dtype)
+    Z = np.empty((n_classes, X.shape[0]), dtype=X.dtype)
+
+    def products():
+        np.matmul(W_x, X.T, out=Z)
+        return Z @ X
+
+    times = {"evaluation": [], "products": []}
+    for _ in range(repeats):
+        for key, run in (
+            ("evaluation", lambda: problem.value_gradient(W, b)),
+            ("products", products),
+        ):
+            start = time.perf_counter()
+            run()
+            times[key].append(time.perf_counter() - start)
+    return {key: float(np.median(v)) for key, v in times.items()}
+
+
+def memory_growth(make, dtype, n_features=100, n_classes=10):
+    """Peak fit memory against n: (n x K arrays per sample, fixed MB)."""
+    rng = np.random.default_rng(1)
+    sizes, peaks = [20_000, 40_000, 80_000], []
+    for n_samples in sizes:
+        y = rng.integers(0, n_classes, n_samples)
+        centers = rng.standard_normal((n_classes, n_features)) * 0.3
+        X = (centers[y] + rng.standard_normal((n_samples, n_features))).astype(dtype)
+        tracemalloc.start()
+        quiet_fit(make(), X, y)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    slope, fixed = np.polyfit(sizes, peaks, 1)
+    return slope / (n_classes * np.dtype(dtype).itemsize), fixed / 1e6
+
+
+def time_to_reach(points, target):
+    """First time in a trace at which the objective is at most ``target``."""
+    for seconds, value in points:
+        if value <= target:
+            return seconds
+    return np.inf
+
+
+def geometric_mean(values):
+    return float(np.exp(np.mean(np.log(values))))
+
+
+def run(names, repeats, with_svc, out: Path):
+    lines = ["# Benchmark results", ""]
+    lines.append(
+        f"`python benchmarks/bench_fit.py` on {len(names)} data sets; numpy "
+        f"{np.__version__}, scipy {scipy.__version__}, scikit-learn "
+        f"{__import__('sklearn').__version__}. Times are medians of up to {repeats} "
+        "alternating runs; ratio = ours / LogisticRegression's; objective = "
+        "`J / (C n)` in float64; rel. = (ours - LR) / LR; memory = peak traced "
+        "allocation during the fit, MB. `*` = ConvergenceWarning."
+    )
+    curves = {}
+    summary = {}
+    for dtype in (np.float64, np.float32):
+        lines += [
+            "",
+            f"## Cross-entropy, {np.dtype(dtype).name}",
+            "",
+            "| data | n x d, K | ours s | LR s | ratio | ours it | LR it | ours objective "
+            "| LR objective | rel. | ours MB | LR MB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        ratios = []
+        for name in names:
+            X, y = load(name)
+            X = X.astype(dtype)
+            n_classes = np.unique(y).size
+            medians, _, models, warned = timed_pair(
+                SoftmaxClassifier,
+                lambda: LogisticRegression(max_iter=1000),
+                X,
+                y,
+                repeats,
+            )
+            values = {k: objective(X, y, m.coef_, m.intercept_) for k, m in models.items()}
+            memory = {}
+            for key, make in (
+                ("ours", SoftmaxClassifier),
+                ("reference", lambda: LogisticRegression(max_iter=1000)),
+            ):
+                points, peak = traced_fit(make(), X, y)
+                memory[key] = peak / 1e6
+                if dtype == np.float64:
+                    curves.setdefault(name, {})[key] = points
+            ratio = medians["ours"] / medians["reference"]
+            ratios.append(ratio)
+            rel = (values["ours"] - values["reference"]) / values["reference"]
+            iters = {k: int(np.max(m.n_iter_)) for k, m in models.items()}
+            star = {k: "*" if warned[k] else "" for k in warned}
+            lines.append(
+                f"| {name} | {X.shape[0]} x {X.shape[1]}, {n_classes} "
+                f"| {medians['ours']:.3f}{star['ours']} | {medians['reference']:.3f}"
+                f"{star['reference']} | {ratio:.3f} | {iters['ours']} | {iters['reference']} "
+                f"| {values['ours']:.8f} | {values['reference']:.8f} | {rel:+.1e} "
+                f"| {memory['ours']:.1f} | {memory['reference']:.1f} |"
+            )
+            print(lines[-1], flush=True)
+        summary[np.dtype(dtype).name] = (geometric_mean(ratios), max(ratios))
+        lines += [
+            "",
+            f"Geometric mean ratio {geometric_mean(ratios):.3f}, largest {max(ratios):.3f}.",
+        ]
+
+    lines += [
+        "",
+        "## Memory per sample",
+        "",
+        "Peak traced memory of a fit (30 iterations) on 20000, 40000 and 80000 samples "
+        "of 100 features and 10 classes; the slope of a straight-line fit, in units of "
+        "one row of an `n x K` array of X's dtype, and the intercept (the `O(d K)` part).",
+        "",
+        "| dtype | estimator | n x K arrays per sample | fixed MB |",
+        "|---|---|---|---|",
+    ]
+    for dtype in (np.float64, np.float32):
+        for label, make in (
+            ("SoftmaxClassifier", lambda: SoftmaxClassifier(max_iter=30)),
+            ("LogisticRegression", lambda: LogisticRegression(max_iter=30)),
+        ):
+            slope, fixed = memory_growth(make, dtype)
+            lines.append(f"| {np.dtype(dtype).name} | {label} | {slope:.2f} | {fixed:.1f} |")
+            print(lines[-1], flush=True)
+
+    lines += [
+        "",
+        "## One evaluation against the two bare matrix products (dense)",
+        "",
+        "| data | dtype | evaluation ms | `W @ X.T` + `G @ X` ms | ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for name in [n for n in ("synthetic", "mnist") if n in names]:
+        X, y = load(name)
+        for dtype in (np.float64, np.float32):
+            cost = evaluation_cost(np.ascontiguousarray(X, dtype=dtype), y)
+            lines.append(
+                f"| {name} | {np.dtype(dtype).name} | {cost['evaluation'] * 1e3:.1f} "
+                f"| {cost['products'] * 1e3:.1f} | {cost['evaluation'] / cost['products']:.2f} |"
+            )
+            print(lines[-1], flush=True)
+
+    if with_svc:
+        lines += [
+            "",
+            "## Crammer-Singer hinge against LinearSVC(multi_class='crammer_singer')",
+            "",
+            "Time for `SoftmaxClassifier(loss='hinge', tol=1e-7)` to reach (its smoothed "
+            "objective, an upper bound, at most) the objective LinearSVC ends at, against "
+            "LinearSVC's fit time; objectives in float64 with an unpenalized intercept. "
+            "Our default fit (`tol=1e-4`) is shown for reference.",
+            "",
+            "| data | LinearSVC s | LinearSVC objective | ours: time to reach it s "
+            "| ratio | ours default s | ours default objective |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name in [n for n in DENSE_REAL if n in names]:
+            X, y = load(name)
+            start = time.perf_counter()
+            svc, _ = quiet_fit(LinearSVC(multi_class="crammer_singer"), X, y)
+            svc_time = time.perf_counter() - start
+            target = objective(X, y, svc.coef_, svc.intercept_, "hinge")
+            points, _ = traced_fit(SoftmaxClassifier(loss="hinge", tol=1e-7, max_iter=20000), X, y)
+            reach = time_to_reach(points, target)
+            start = time.perf_counter()
+            default, warned = quiet_fit(SoftmaxClassifier(loss="hinge"), X, y)
+            default_time = time.perf_counter() - start
+            value = objective(X, y, default.coef_, default.intercept_, "hinge")
+            lines.append(
+                f"| {name} | {svc_time:.2f} | {target:.6f} | {reach:.2f} | {reach / svc_time:.3f} "
+                f"| {default_time:.2f}{'*' if warned else ''} | {value:.6f} |"
+            )
+            print(lines[-1], flush=True)
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text("\n".join(lines) + "\n")
+    plot(curves, out / "results.png")
+    return summary
+
+
+def plot(curves, path: Path):
+    """Objective gap ``F - F*`` against time, one panel per data set (float64)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(curves)
+    columns = min(4, len(names))
+    rows = int(np.ceil(len(names) / columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3.2 * rows), squeeze=False)
+    for axis, name in zip(axes.ravel(), names, strict=False):
+        best = min(value for points in curves[name].values() for _, value in points)
+        for key, label in (("ours", "SoftmaxClassifier"), ("reference", "LogisticRegression")):
+            points = np.array(curves[name][key])
+            gap = np.maximum(points[:, 1] - best, 1e-12 * abs(best))
+            axis.loglog(points[:, 0], gap, label=label)
+        axis.set_title(name)
+        axis.set_xlabel("seconds")
+        axis.set_ylabel("objective - best")
+    for axis in axes.ravel()[len(names) :]:
+        axis.set_visible(False)
+    axes.ravel()[0].legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-svc", action="store_true", help="skip the LinearSVC comparison")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    args = parser.parse_args(argv)
+    if not datasets.available() and set(args.datasets) - {"synthetic"}:
+        parser.error(f"the shared data directory {datasets.DATA_DIR} is absent")
+    start = time.perf_counter()
+    summary = run(args.datasets, args.repeats, not args.no_svc, args.out)
+    for dtype, (mean, worst) in summary.items():
+        print(f"{dtype}: geometric mean ratio {mean:.3f}, largest {worst:.3f}")
+    print(f"total {time.perf_counter() - start:.0f} s; wrote {args.out / 'results.md'}")
+
+
+if __name__ == "__main__":
+    main()
