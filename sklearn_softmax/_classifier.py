@@ -22,6 +22,9 @@ from sklearn.utils.validation import (
 from ._fit import fit_linear_model
 from ._losses import LOSSES, MULTICLASS_HINGES, make_loss
 
+#: ``tol=None`` means this, per loss.
+DEFAULT_TOL = {"cross_entropy": 1e-5, "hinge": 1e-4, "squared_hinge": 1e-4}
+
 
 def _has_proba(estimator: SoftmaxClassifier) -> bool:
     """``predict_proba`` exists for the cross-entropy loss only."""
@@ -59,12 +62,15 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         Only with ``loss="cross_entropy"``.
     margin : float, default=1.0
         The margin of the hinge losses, ``> 0``.
-    tol : float, default=1e-4
+    tol : float or None, default=None
         Stop when the largest absolute gradient entry of ``J / (C sum_i s_i c_{y_i})``
         is at most ``tol`` (as ``LogisticRegression(solver="lbfgs")`` does). The
         hinge losses are minimized through smooth upper bounds, made tighter
         until their Fenchel-Young gap is at most ``tol`` times the loss of the
-        zero model.
+        zero model. ``None``: ``1e-5`` for cross-entropy, where it reaches a
+        lower objective than ``LogisticRegression``'s default ``1e-4`` on every
+        data set we measure, still in a fraction of its time; ``1e-4`` for the
+        hinge losses, which pay more for each digit.
     max_iter : int, default=5000
         Maximum number of L-BFGS iterations, all smoothing stages of a hinge
         fit together. Cross-entropy converges in at most about 600 on the raw
@@ -98,7 +104,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "margin": [Interval(Real, 0, None, closed="neither")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -114,7 +120,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         class_weight: dict | str | None = None,
         label_smoothing: float = 0.0,
         margin: float = 1.0,
-        tol: float = 1e-4,
+        tol: float | None = None,
         max_iter: int = 5000,
         warm_start: bool = False,
         verbose: int = 0,
@@ -178,7 +184,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
             n_scores=n_scores,
             init=init,
             smoothing_start=smoothing_start,
-            tol=self.tol,
+            tol=self.tol if self.tol is not None else DEFAULT_TOL[self.loss],
             max_iter=self.max_iter,
             verbose=self.verbose,
         )

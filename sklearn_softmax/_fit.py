@@ -56,6 +56,7 @@ def fit_linear_model(
     tol: float,
     max_iter: int,
     verbose: int = 0,
+    precondition: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, LbfgsResult]:
     """Minimize ``J(W, b)`` from ``init = (W0, b0)``.
 
@@ -66,18 +67,21 @@ def fit_linear_model(
     bounds with ``mu = smoothing_start, smoothing_start / 10, ...``
     (:func:`minimize_by_smoothing`).
     L-BFGS works on the preconditioned coordinates of
-    :class:`AffinePreconditioner`; the stopping rule is checked on the
-    gradient in the original coordinates.
+    :class:`AffinePreconditioner` (on ``(W, b)`` itself if not ``precondition``);
+    the stopping rule is checked on the gradient in the original coordinates.
     """
     objective = build_objective(
         make_loss(), X, y, weight, C=C, fit_intercept=fit_intercept, n_scores=n_scores
     )
-    coordinates = AffinePreconditioner.from_data(
-        X,
-        objective.weights,
-        n_scores=n_scores,
-        fit_intercept=fit_intercept,
-    )
+    if precondition:
+        coordinates = AffinePreconditioner.from_data(
+            X, objective.weights, n_scores=n_scores, fit_intercept=fit_intercept
+        )
+    else:  # theta = (W, b): for comparisons
+        n_features = X.shape[1]
+        coordinates = AffinePreconditioner(
+            np.zeros(n_features), np.ones(n_features), n_scores, fit_intercept
+        )
 
     def fun(theta):
         W, b = coordinates.to_model(theta)
