@@ -7,6 +7,7 @@ independent of scikit-learn's estimator API.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,6 +15,20 @@ import scipy.sparse as sp
 from ._losses import Loss
 from ._objective import AffinePreconditioner, LinearObjective
 from ._solver import LbfgsResult, minimize_by_smoothing, minimize_lbfgs, warn_if_not_converged
+
+
+class Objective(Protocol):
+    """What the solver needs of an objective ``F(W, b)``: in memory or on Dask."""
+
+    loss: Loss
+
+    def value_gradient(
+        self, W: np.ndarray, b: np.ndarray
+    ) -> tuple[float, np.ndarray, np.ndarray]: ...
+
+    def value(self, W: np.ndarray, b: np.ndarray, loss: Loss | None = None) -> float: ...
+
+    def fenchel_young_gap(self, W: np.ndarray, b: np.ndarray) -> float: ...
 
 
 def build_objective(
@@ -82,6 +97,36 @@ def fit_linear_model(
         coordinates = AffinePreconditioner(
             np.zeros(n_features), np.ones(n_features), n_scores, fit_intercept
         )
+    return minimize_objective(
+        objective,
+        make_loss,
+        coordinates,
+        init=init,
+        smoothing_start=smoothing_start,
+        tol=tol,
+        max_iter=max_iter,
+        history=lbfgs_history(X, coordinates.size),
+        verbose=verbose,
+    )
+
+
+def minimize_objective(
+    objective: Objective,
+    make_loss: Callable[..., Loss],
+    coordinates: AffinePreconditioner,
+    *,
+    init: tuple[np.ndarray, np.ndarray],
+    smoothing_start: float,
+    tol: float,
+    max_iter: int,
+    history: int,
+    verbose: int = 0,
+) -> tuple[np.ndarray, np.ndarray, LbfgsResult]:
+    """Minimize ``objective`` (in memory or on Dask) over ``coordinates`` from ``init``.
+
+    See :func:`fit_linear_model`; ``objective.loss`` is replaced by each
+    smoothing stage's loss.
+    """
 
     def fun(theta):
         W, b = coordinates.to_model(theta)
@@ -90,10 +135,9 @@ def fit_linear_model(
         return value, coordinates.gradient_to_solver(grad_W, grad_b), stationarity
 
     theta0 = coordinates.to_solver(*init)
-    options = {"tol": tol, "max_iter": max_iter, "verbose": verbose}
-    history = lbfgs_history(X, theta0.size)
+    options = {"tol": tol, "max_iter": max_iter, "verbose": verbose, "history": history}
     if objective.loss.smooth:
-        result = minimize_lbfgs(fun, theta0, history=history, **options)
+        result = minimize_lbfgs(fun, theta0, **options)
     else:
         exact_loss = objective.loss
 
@@ -112,7 +156,7 @@ def fit_linear_model(
             return objective.fenchel_young_gap(*coordinates.to_model(theta)) / zero_model_loss
 
         result = minimize_by_smoothing(
-            fun_at, relative_gap, theta0, start=smoothing_start, history=history, **options
+            fun_at, relative_gap, theta0, start=smoothing_start, **options
         )
     warn_if_not_converged(result, tol=tol, max_iter=max_iter)
     W, b = coordinates.to_model(result.x)
@@ -128,6 +172,6 @@ def lbfgs_history(X: np.ndarray | sp.spmatrix, n_parameters: int) -> int:
     iterations than 10; on wide sparse ones (R8: 190k parameters) the steps
     would cost more than the evaluations.
     """
-    nnz = X.nnz if sp.issparse(X) else X.size
+    nnz = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
     n_scores = max(1, n_parameters // (X.shape[1] + 1))
     return int(np.clip(nnz * n_scores / (10 * n_parameters), 10, 100))

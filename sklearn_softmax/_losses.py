@@ -69,6 +69,11 @@ class Loss(ABC):
         """
         return np.zeros(Z.shape[1])
 
+    def __getstate__(self) -> dict:
+        """Pickles and copies carry the parameters, not the workspace: a copy has
+        its own buffers (one per thread or Dask task)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_buffers", "_aranges")}
+
     def _buffer(self, name: str, shape, dtype) -> np.ndarray:
         """A workspace array, allocated on the first request of this name and shape."""
         buffers = self.__dict__.setdefault("_buffers", {})
