@@ -19,7 +19,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._fit import fit_linear_model
+from . import _dask
+from ._dask import is_dask_collection
+from ._fit import fit_linear_model, lbfgs_history, minimize_objective
 from ._losses import LOSSES, MULTICLASS_HINGES, make_loss
 
 #: ``tol=None`` means this, per loss.
@@ -94,6 +96,27 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when ``X`` has string feature names.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : the same cross-entropy objective.
+    sklearn.svm.LinearSVC : the Crammer-Singer hinge with
+        ``multi_class="crammer_singer"`` (and a penalized intercept).
+    sklearn_softmax.metrics : the same losses as metrics and scorers.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_softmax import SoftmaxClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = SoftmaxClassifier(C=10.0).fit(X, y)
+    >>> model.predict(X[:2])
+    array([0, 0])
+    >>> model.predict_proba(X[:1]).round(3)
+    array([[0.997, 0.003, 0.   ]])
+    >>> hinge = SoftmaxClassifier(loss="hinge", multiclass_hinge="weston_watkins").fit(X, y)
+    >>> round(hinge.score(X, y), 2)
+    0.99
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -153,6 +176,8 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
                 "label_smoothing applies to loss='cross_entropy' only; got "
                 f"label_smoothing={self.label_smoothing!r} with loss={self.loss!r}."
             )
+        if any(map(is_dask_collection, (X, y, sample_weight))):
+            return self._fit_dask(X, y, sample_weight)
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
@@ -166,16 +191,8 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         weight = self._sample_weight(y_index, classes, X, sample_weight)
         n_scores = 1 if classes.size == 2 else classes.size
         init, smoothing_start = self._initial_state(classes, n_scores, X.shape[1])
-        make = partial(
-            make_loss,
-            self.loss,
-            classes.size,
-            multiclass_hinge=self.multiclass_hinge,
-            label_smoothing=self.label_smoothing,
-            margin=self.margin,
-        )
         W, b, result = fit_linear_model(
-            make,
+            self._loss_factory(classes.size),
             X,
             y_index,
             weight,
@@ -184,13 +201,62 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
             n_scores=n_scores,
             init=init,
             smoothing_start=smoothing_start,
-            tol=self.tol if self.tol is not None else DEFAULT_TOL[self.loss],
+            tol=self._tol,
             max_iter=self.max_iter,
             verbose=self.verbose,
         )
+        return self._set_solution(classes, W, b, result, X.dtype)
+
+    def _fit_dask(self, X, y, sample_weight) -> SoftmaxClassifier:
+        """:meth:`fit` on a Dask array: a map-reduce over its row chunks per evaluation."""
+        data = _dask.prepare(X, y, sample_weight, self.class_weight, self.fit_intercept)
+        self.n_features_in_ = data.n_features
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        n_scores = 1 if data.classes.size == 2 else data.classes.size
+        init, smoothing_start = self._initial_state(data.classes, n_scores, data.n_features)
+        make = self._loss_factory(data.classes.size)
+        objective = _dask.DaskObjective(
+            make(),
+            data,
+            alpha=1.0 / (self.C * data.total_weight),
+            fit_intercept=self.fit_intercept,
+            n_scores=n_scores,
+        )
+        coordinates = _dask.preconditioner(data, n_scores, self.fit_intercept)
+        W, b, result = minimize_objective(
+            objective,
+            make,
+            coordinates,
+            init=init,
+            smoothing_start=smoothing_start,
+            tol=self._tol,
+            max_iter=self.max_iter,
+            history=lbfgs_history(X, coordinates.size),
+            verbose=self.verbose,
+        )
+        return self._set_solution(data.classes, W, b, result, data.dtype)
+
+    @property
+    def _tol(self) -> float:
+        return self.tol if self.tol is not None else DEFAULT_TOL[self.loss]
+
+    def _loss_factory(self, n_classes: int):
+        """``make(smoothing=mu)``: this model's loss for ``n_classes`` classes."""
+        return partial(
+            make_loss,
+            self.loss,
+            n_classes,
+            multiclass_hinge=self.multiclass_hinge,
+            label_smoothing=self.label_smoothing,
+            margin=self.margin,
+        )
+
+    def _set_solution(self, classes, W, b, result, dtype) -> SoftmaxClassifier:
+        """Store the fitted attributes."""
         self.classes_ = classes
-        self.coef_ = W.astype(X.dtype)
-        self.intercept_ = b.astype(X.dtype)
+        self.coef_ = W.astype(dtype)
+        self.intercept_ = b.astype(dtype)
         self.n_iter_ = result.n_iter
         self.loss_curve_ = result.loss_curve
         self._final_smoothing = result.smoothing
@@ -236,6 +302,35 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         init = (self.coef_.astype(np.float64), self.intercept_.astype(np.float64))
         return init, self._final_smoothing or self.margin
 
+    def decision_function(self, X):
+        """Scores ``W x + b``, shape (n_samples, n_classes), or (n_samples,) with two classes.
+
+        For a Dask array, a Dask array computed lazily, chunk by chunk (as are
+        :meth:`predict`, :meth:`predict_proba` and :meth:`predict_log_proba`).
+        """
+        if is_dask_collection(X):
+            n_outputs = None if self.classes_.size == 2 else self.classes_.size
+            return self._map_dask(X, "decision_function", n_outputs, self.coef_.dtype)
+        return super().decision_function(X)
+
+    def predict(self, X):
+        """Predicted class labels, shape (n_samples,): the class of the largest score."""
+        if is_dask_collection(X):
+            return self._map_dask(X, "predict", None, self.classes_.dtype)
+        return super().predict(X)
+
+    def _map_dask(self, X, method: str, n_outputs: int | None, dtype):
+        """``method`` applied lazily to each row chunk of the Dask array ``X``."""
+        check_is_fitted(self)
+        X = _dask.check_array_2d(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        dtype = np.result_type(dtype, X.dtype) if dtype.kind == "f" else dtype
+        return _dask.map_rows(X, getattr(self, method), n_outputs=n_outputs, dtype=dtype)
+
     def _scores(self, X) -> np.ndarray:
         """Class-major scores ``Z`` of shape (n_scores, n_samples)."""
         scores = self.decision_function(X)
@@ -245,6 +340,8 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes): ``softmax(z)`` or
         ``[1 - sigmoid(z), sigmoid(z)]`` for two classes."""
+        if is_dask_collection(X):
+            return self._map_dask(X, "predict_proba", self.classes_.size, self.coef_.dtype)
         check_is_fitted(self)
         loss = make_loss("cross_entropy", self.classes_.size)
         return loss.predict_proba(self._scores(X)).T
@@ -252,6 +349,8 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
     @available_if(_has_proba)
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed without underflow."""
+        if is_dask_collection(X):
+            return self._map_dask(X, "predict_log_proba", self.classes_.size, self.coef_.dtype)
         check_is_fitted(self)
         loss = make_loss("cross_entropy", self.classes_.size)
         return loss.predict_log_proba(self._scores(X)).T

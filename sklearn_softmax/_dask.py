@@ -1,0 +1,330 @@
+"""Fitting and predicting on Dask arrays: every pass over ``X`` is a map-reduce.
+
+``X`` is split into its row chunks (all columns in one chunk). The fit persists the
+chunks where they are (on the workers of a ``distributed`` cluster), then:
+
+1. one pass over ``y`` (the classes) and one over ``X`` (per chunk and class: the
+   sum of sample weights, the weighted mean and the weighted sum of squared
+   deviations, combined on the client with the parallel-variance formula), which
+   give the class weights and the feature statistics of the in-memory path;
+2. each L-BFGS evaluation sends ``(W, b)`` to the chunks; each computes its share
+   of ``F(W, b)`` and of its gradient with the in-memory
+   :class:`~sklearn_softmax._objective.LinearObjective` (the same loss code); the
+   ``(n_scores, d)`` results are summed in a tree. ``X`` never leaves its workers.
+
+Dask is optional: this module imports it only when a Dask collection is passed.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+from ._losses import Loss
+from ._objective import AffinePreconditioner, LinearObjective
+
+INSTALL_HINT = "pip install 'sklearn_softmax[dask]' (dask[array] and distributed)"
+
+
+def is_dask_collection(X) -> bool:
+    """Whether ``X`` is a Dask collection (array, data frame, ...), without importing Dask."""
+    return hasattr(X, "__dask_graph__")
+
+
+def import_dask():
+    """``(dask, dask.array)``, or an ImportError that says what to install."""
+    try:
+        import dask
+        import dask.array
+    except ImportError as error:
+        raise ImportError(
+            f"Fitting or predicting on Dask collections needs Dask: {INSTALL_HINT}. ({error})"
+        ) from error
+    return dask, dask.array
+
+
+def compute(*collections, what: str):
+    """``dask.compute`` on the active scheduler; a task's failure names the step."""
+    dask, _ = import_dask()
+    try:
+        return dask.compute(*collections)
+    except Exception as error:
+        raise RuntimeError(
+            f"A Dask task failed while {what}: {type(error).__name__}: {error}"
+        ) from error
+
+
+def check_array_2d(X):
+    """``X`` as a 2-D floating Dask array with known row chunks and one column chunk."""
+    _, da = import_dask()
+    if not isinstance(X, da.Array):
+        raise TypeError(
+            f"Expected a dask.array.Array, got {type(X).__name__}; for a Dask DataFrame "
+            "pass df.to_dask_array(lengths=True)."
+        )
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2D Dask array, got {X.ndim} dimension(s).")
+    if any(np.isnan(size) for size in X.chunks[0]):
+        raise ValueError(
+            "The Dask array has unknown chunk sizes; compute them first, for example "
+            "with df.to_dask_array(lengths=True) or X.compute_chunk_sizes()."
+        )
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(
+            f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} feature(s) "
+            "(shape={X.shape}) while a minimum of 1 is required."
+        )
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    return X.rechunk({1: -1})
+
+
+def _row_aligned(v, X, name: str, dtype=None):
+    """``v`` (NumPy or Dask, 1-D, length ``n``) chunked like the rows of ``X``."""
+    _, da = import_dask()
+    if not isinstance(v, da.Array):
+        v = np.asarray(v)
+    if v.ndim != 1:
+        raise ValueError(f"{name} should be a 1d array, got an array of shape {v.shape}.")
+    if v.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: "
+            f"[{X.shape[0]}, {v.shape[0]}] ({name})."
+        )
+    if isinstance(v, da.Array):
+        v = v.rechunk((X.chunks[0],))
+    else:
+        v = da.from_array(v, chunks=(X.chunks[0],))
+    return v if dtype is None else v.astype(dtype)
+
+
+def _class_moments(X, y, sample_weight, classes):
+    """Per class of one chunk: weight sum ``(K,)``, weighted mean and squared deviations
+    ``(K, d)``, all float64, and whether the chunk is finite."""
+    n_classes = classes.size
+    index = np.searchsorted(classes, y)
+    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    X = np.asarray(X, dtype=np.float64)
+    finite = bool(np.isfinite(X).all())
+    weighted_onehot = np.zeros((len(y), n_classes))
+    weighted_onehot[np.arange(len(y)), index] = weight
+    totals = weighted_onehot.sum(axis=0)
+    means = (weighted_onehot.T @ X) / np.where(totals > 0, totals, 1.0)[:, None]
+    deviations = X - means[index]
+    squares = weighted_onehot.T @ (deviations * deviations)
+    return totals, means, squares, finite
+
+
+def _merge_moments(a, b):
+    """Chan et al.'s combination of two sets of per-class weighted moments."""
+    total_a, mean_a, squares_a, finite_a = a
+    total_b, mean_b, squares_b, finite_b = b
+    total = total_a + total_b
+    share_b = (total_b / np.where(total > 0, total, 1.0))[:, None]
+    delta = mean_b - mean_a
+    mean = mean_a + share_b * delta
+    squares = squares_a + squares_b + (total_a[:, None] * share_b) * delta * delta
+    return total, mean, squares, finite_a and finite_b
+
+
+@dataclass
+class DaskData:
+    """The row chunks of a validated fit: ``X``, class indices ``y`` and weights."""
+
+    blocks: list  # of (X_chunk, y_chunk, sample_weight_chunk or None), Dask delayed
+    classes: np.ndarray
+    class_weight: np.ndarray  # c_k / total_weight: the normalized weight of class k
+    total_weight: float  # sum_i s_i c_{y_i}
+    mean: np.ndarray
+    variance: np.ndarray
+    n_samples: int
+    n_features: int
+    dtype: np.dtype
+    persisted: tuple  # the persisted (X, y, sample_weight): holding them keeps the chunks
+
+
+def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
+    """Validate, persist and summarize the data: the in-memory fit's preprocessing."""
+    dask, da = import_dask()
+    X = check_array_2d(X)
+    y = _row_aligned(y, X, "y")
+    weight = None
+    if sample_weight is not None:
+        weight = _row_aligned(sample_weight, X, "sample_weight", dtype=np.float64)
+    X, y, weight = dask.persist(X, y, weight)
+
+    classes, smallest_weight = compute(
+        da.unique(y), 0.0 if weight is None else weight.min(), what="finding the classes"
+    )
+    if type_of_target(classes) == "continuous":  # a sample of y is enough to say
+        check_classification_targets(classes)
+    if classes.size < 2:
+        raise ValueError(
+            "SoftmaxClassifier needs samples of at least 2 classes in the data, "
+            f"but the data contains only {classes.size} class: {classes.tolist()!r}."
+        )
+    if smallest_weight < 0:
+        raise ValueError("Negative values in data passed to `sample_weight`")
+
+    row_blocks = X.to_delayed()[:, 0].tolist()
+    y_blocks = y.to_delayed().tolist()
+    weight_blocks = weight.to_delayed().tolist() if weight is not None else [None] * len(y_blocks)
+    per_chunk = [
+        dask.delayed(_class_moments)(x, t, w, classes)
+        for x, t, w in zip(row_blocks, y_blocks, weight_blocks, strict=True)
+    ]
+    (moments,) = compute(
+        _tree(dask, _merge_moments, per_chunk), what="computing the feature statistics"
+    )
+    totals, class_means, squares, finite = moments
+    if not finite:
+        raise ValueError("Input X contains NaN or infinity.")
+
+    class_weight = _class_weights(class_weight, classes, totals)
+    total = float(class_weight @ totals)
+    if not total > 0:
+        raise ValueError(
+            "The sample weights (times the class weights) sum to zero; "
+            "at least one sample needs a positive weight."
+        )
+    share = class_weight * totals / total  # weight of each class in the normalized weights
+    mean = share @ class_means if fit_intercept else np.zeros(X.shape[1])
+    deviation = class_means - mean
+    variance = (class_weight @ squares) / total + share @ (deviation * deviation)
+
+    index_blocks = [dask.delayed(np.searchsorted)(classes, t) for t in y_blocks]
+    blocks = list(zip(row_blocks, index_blocks, weight_blocks, strict=True))
+    return DaskData(
+        blocks,
+        classes,
+        class_weight / total,
+        total,
+        mean,
+        variance,
+        n_samples=int(X.shape[0]),
+        n_features=int(X.shape[1]),
+        dtype=X.dtype,
+        persisted=(X, y, weight),
+    )
+
+
+def _class_weights(class_weight, classes, totals) -> np.ndarray:
+    """``c_k``: 1, a dict's values, or "balanced" ``sum s / (K sum_{y_i = k} s_i)``
+    (0 for a class whose samples all weigh 0)."""
+    if class_weight is None:
+        return np.ones(classes.size)
+    if class_weight == "balanced":
+        with np.errstate(divide="ignore"):
+            weights = totals.sum() / (classes.size * totals)
+        return np.where(totals > 0, weights, 0.0)
+    return compute_class_weight(class_weight, classes=classes, y=classes)
+
+
+def _tree(dask, combine, parts):
+    """``combine`` the delayed ``parts`` pairwise, in a balanced tree."""
+    while len(parts) > 1:
+        pairs = [parts[i : i + 2] for i in range(0, len(parts), 2)]
+        parts = [dask.delayed(combine)(*pair) if len(pair) == 2 else pair[0] for pair in pairs]
+    return parts[0]
+
+
+def _add(a, b):
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+def _chunk_objective(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores):
+    """The chunk's share of ``F`` without the penalty, on its own copy of the loss."""
+    weights = class_weight[y] if sample_weight is None else class_weight[y] * sample_weight
+    return LinearObjective(
+        copy.copy(loss), X, y, weights, alpha=0.0, fit_intercept=fit_intercept, n_scores=n_scores
+    )
+
+
+def _chunk_value_gradient(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores, W, b):
+    chunk = _chunk_objective(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores)
+    return chunk.value_gradient(W, b)
+
+
+def _chunk_value(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores, W, b):
+    chunk = _chunk_objective(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores)
+    return (chunk.value(W, b),)
+
+
+def _chunk_gap(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores, W, b):
+    chunk = _chunk_objective(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores)
+    return (chunk.fenchel_young_gap(W, b),)
+
+
+class DaskObjective:
+    """``F(W, b)`` of :class:`~sklearn_softmax._objective.LinearObjective` over Dask chunks.
+
+    ``F = sum_i s_i l(W x_i + b, y_i) + alpha / 2 ||W||_F^2`` with the normalized
+    weights ``s_i = w_i c_{y_i} / sum_j w_j c_{y_j}``; each call is one map-reduce.
+    """
+
+    def __init__(self, loss: Loss, data: DaskData, *, alpha, fit_intercept, n_scores):
+        self.loss = loss
+        self.data = data
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.n_scores = n_scores
+
+    def _map_reduce(self, chunk_function, loss, W, b, what):
+        dask, _ = import_dask()
+        dtype = self.data.dtype
+        shared = [
+            dask.delayed(value, pure=True)
+            for value in (loss, self.data.class_weight, W.astype(dtype), b.astype(dtype))
+        ]
+        loss_, class_weight, W_, b_ = shared
+        parts = [
+            dask.delayed(chunk_function)(
+                loss_, X, y, w, class_weight, self.fit_intercept, self.n_scores, W_, b_
+            )
+            for X, y, w in self.data.blocks
+        ]
+        (total,) = compute(_tree(dask, _add, parts), what=what)
+        return total
+
+    def value_gradient(self, W: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """``F(W, b)``, ``dF/dW`` of shape (n_scores, d) and ``dF/db``, float64."""
+        value, grad_W, grad_b = self._map_reduce(
+            _chunk_value_gradient, self.loss, W, b, "evaluating the objective"
+        )
+        value += 0.5 * self.alpha * float(np.vdot(W, W))
+        return float(value), grad_W + self.alpha * W, grad_b
+
+    def value(self, W: np.ndarray, b: np.ndarray, loss: Loss | None = None) -> float:
+        """``F(W, b)`` with ``loss`` in place of ``self.loss``."""
+        (value,) = self._map_reduce(
+            _chunk_value, loss or self.loss, W, b, "evaluating the objective"
+        )
+        return float(value) + 0.5 * self.alpha * float(np.vdot(W, W))
+
+    def fenchel_young_gap(self, W: np.ndarray, b: np.ndarray) -> float:
+        """``sum_i s_i FY_i`` (see ``LinearObjective.fenchel_young_gap``)."""
+        (gap,) = self._map_reduce(
+            _chunk_gap, self.loss, W, b, "evaluating the smoothing's duality gap"
+        )
+        return float(gap)
+
+
+def preconditioner(data: DaskData, n_scores: int, fit_intercept: bool) -> AffinePreconditioner:
+    """The in-memory path's coordinates, from the statistics of :func:`prepare`."""
+    scale = np.sqrt(np.maximum(data.variance, 1.0))
+    return AffinePreconditioner(data.mean, scale, n_scores, fit_intercept)
+
+
+def map_rows(X, function, *, n_outputs: int | None, dtype):
+    """``function`` applied lazily to each row chunk of ``X``: a Dask array of
+    shape ``(n,)`` (``n_outputs=None``) or ``(n, n_outputs)``; ``X`` as
+    :func:`check_array_2d` returns it."""
+    if n_outputs is None:
+        return X.map_blocks(function, drop_axis=1, dtype=dtype, meta=np.empty(0, dtype))
+    return X.map_blocks(
+        function, chunks=(X.chunks[0], (n_outputs,)), dtype=dtype, meta=np.empty((0, 0), dtype)
+    )
