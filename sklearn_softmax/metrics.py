@@ -5,6 +5,20 @@ minimizes (the same code, :mod:`sklearn_softmax._losses`). The scorers take
 the class labels from the fitted estimator's ``classes_``, so that a test fold
 lacking a class still gets a finite score, and they support scikit-learn's
 metadata routing (``set_score_request(sample_weight=True)``).
+
+Examples
+--------
+>>> from sklearn.datasets import load_iris
+>>> from sklearn.linear_model import LogisticRegression
+>>> from sklearn.model_selection import cross_val_score
+>>> from sklearn_softmax.metrics import SCORERS, neg_cross_entropy_scorer
+>>> X, y = load_iris(return_X_y=True)
+>>> model = LogisticRegression(max_iter=1000)
+>>> scores = cross_val_score(model, X, y, scoring=neg_cross_entropy_scorer)
+>>> bool(scores.max() < 0)
+True
+>>> sorted(SCORERS)
+['neg_cross_entropy', 'neg_hinge', 'neg_squared_hinge', 'neg_weston_watkins_hinge']
 """
 
 from __future__ import annotations

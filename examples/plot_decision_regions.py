@@ -1,0 +1,37 @@
+"""Decision regions of each loss on a two-dimensional three-class problem.
+
+Fits ``SoftmaxClassifier`` with every loss on the same overlapping blobs and draws
+where each predicts which class. Saves ``decision_regions.png``.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.datasets import make_blobs
+
+from sklearn_softmax import SoftmaxClassifier
+
+X, y = make_blobs(
+    n_samples=300, centers=[[-2, 0], [2, 0], [0, 2.5]], cluster_std=1.3, random_state=0
+)
+configurations = {
+    "cross-entropy": SoftmaxClassifier(),
+    "hinge, Crammer-Singer": SoftmaxClassifier(loss="hinge"),
+    "hinge, Weston-Watkins": SoftmaxClassifier(loss="hinge", multiclass_hinge="weston_watkins"),
+    "squared hinge, Crammer-Singer": SoftmaxClassifier(loss="squared_hinge"),
+}
+grid_x, grid_y = np.meshgrid(np.linspace(-6, 6, 300), np.linspace(-4, 7, 300))
+grid = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+
+figure, axes = plt.subplots(1, 4, figsize=(16, 4), sharey=True)
+for axis, (title, model) in zip(axes, configurations.items(), strict=True):
+    model.fit(X, y)
+    regions = model.predict(grid).reshape(grid_x.shape)
+    axis.contourf(grid_x, grid_y, regions, levels=[-0.5, 0.5, 1.5, 2.5], alpha=0.25, cmap="brg")
+    axis.scatter(X[:, 0], X[:, 1], c=y, cmap="brg", s=12, edgecolors="k", linewidths=0.3)
+    axis.set_title(f"{title}\ntraining accuracy {model.score(X, y):.3f}")
+figure.tight_layout()
+figure.savefig("decision_regions.png", dpi=100)
+print("saved decision_regions.png")
