@@ -18,7 +18,8 @@ Dask is optional: this module imports it only when a Dask collection is passed.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
@@ -102,21 +103,66 @@ def _row_aligned(v, X, name: str, dtype=None):
     return v if dtype is None else v.astype(dtype)
 
 
-def _class_moments(X, y, sample_weight, classes):
+@dataclass
+class Chunk:
+    """The rows of one chunk, kept together on one worker, and their objective."""
+
+    X: np.ndarray
+    y: np.ndarray  # class indices
+    sample_weight: np.ndarray | None
+    _objective: LinearObjective | None = field(default=None, repr=False)
+
+    def objective(self, loss: Loss, class_weight, fit_intercept, n_scores) -> LinearObjective:
+        """The chunk's share of ``F`` without the penalty, weights ``s_i c_{y_i} / total``.
+
+        Built on the first call and kept, so that every evaluation reuses its score
+        buffer and its own copy of the loss's workspace; a new loss (the next
+        smoothing stage) is swapped in.
+        """
+        cached = self._objective
+        if cached is None or (cached.fit_intercept, cached.n_scores) != (fit_intercept, n_scores):
+            weights = class_weight[self.y]
+            if self.sample_weight is not None:
+                weights = weights * self.sample_weight
+            cached = self._objective = LinearObjective(
+                copy.copy(loss),
+                self.X,
+                self.y,
+                weights,
+                alpha=0.0,
+                fit_intercept=fit_intercept,
+                n_scores=n_scores,
+            )
+        elif not _same_loss(cached.loss, loss):
+            cached.loss = copy.copy(loss)
+        return cached
+
+    def __getstate__(self) -> dict:
+        """Moving a chunk moves its rows, not its buffers."""
+        return {**self.__dict__, "_objective": None}
+
+
+def _same_loss(a: Loss, b: Loss) -> bool:
+    return type(a) is type(b) and a.__getstate__() == b.__getstate__()
+
+
+def _make_chunk(X, y, sample_weight, classes) -> Chunk:
+    return Chunk(X, np.searchsorted(classes, y), sample_weight)
+
+
+def _class_moments(chunk: Chunk, n_classes: int):
     """Per class of one chunk: weight sum ``(K,)``, weighted mean and squared deviations
     ``(K, d)``, all float64, and whether the chunk is finite."""
-    n_classes = classes.size
-    index = np.searchsorted(classes, y)
-    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-    X = np.asarray(X, dtype=np.float64)
-    finite = bool(np.isfinite(X).all())
-    weighted_onehot = np.zeros((len(y), n_classes))
-    weighted_onehot[np.arange(len(y)), index] = weight
+    X = np.asarray(chunk.X, dtype=np.float64)
+    n_samples = len(chunk.y)
+    weight = np.ones(n_samples) if chunk.sample_weight is None else chunk.sample_weight
+    weighted_onehot = np.zeros((n_samples, n_classes))
+    weighted_onehot[np.arange(n_samples), chunk.y] = weight
     totals = weighted_onehot.sum(axis=0)
     means = (weighted_onehot.T @ X) / np.where(totals > 0, totals, 1.0)[:, None]
-    deviations = X - means[index]
+    deviations = X - means[chunk.y]
     squares = weighted_onehot.T @ (deviations * deviations)
-    return totals, means, squares, finite
+    return totals, means, squares, bool(np.isfinite(X).all())
 
 
 def _merge_moments(a, b):
@@ -133,9 +179,9 @@ def _merge_moments(a, b):
 
 @dataclass
 class DaskData:
-    """The row chunks of a validated fit: ``X``, class indices ``y`` and weights."""
+    """A validated fit's data: persisted :class:`Chunk` s and their statistics."""
 
-    blocks: list  # of (X_chunk, y_chunk, sample_weight_chunk or None), Dask delayed
+    chunks: list  # of persisted dask.delayed Chunks: holding them keeps them in memory
     classes: np.ndarray
     class_weight: np.ndarray  # c_k / total_weight: the normalized weight of class k
     total_weight: float  # sum_i s_i c_{y_i}
@@ -144,7 +190,6 @@ class DaskData:
     n_samples: int
     n_features: int
     dtype: np.dtype
-    persisted: tuple  # the persisted (X, y, sample_weight): holding them keeps the chunks
 
 
 def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
@@ -155,7 +200,6 @@ def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
     weight = None
     if sample_weight is not None:
         weight = _row_aligned(sample_weight, X, "sample_weight", dtype=np.float64)
-    X, y, weight = dask.persist(X, y, weight)
 
     classes, smallest_weight = compute(
         da.unique(y), 0.0 if weight is None else weight.min(), what="finding the classes"
@@ -170,15 +214,17 @@ def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
     if smallest_weight < 0:
         raise ValueError("Negative values in data passed to `sample_weight`")
 
-    row_blocks = X.to_delayed()[:, 0].tolist()
-    y_blocks = y.to_delayed().tolist()
-    weight_blocks = weight.to_delayed().tolist() if weight is not None else [None] * len(y_blocks)
-    per_chunk = [
-        dask.delayed(_class_moments)(x, t, w, classes)
-        for x, t, w in zip(row_blocks, y_blocks, weight_blocks, strict=True)
+    rows = X.to_delayed()[:, 0].tolist()
+    labels = y.to_delayed().tolist()
+    weights = weight.to_delayed().tolist() if weight is not None else [None] * len(rows)
+    chunks = [
+        dask.delayed(_make_chunk)(*parts, classes)
+        for parts in zip(rows, labels, weights, strict=True)
     ]
+    chunks = list(dask.persist(*chunks))
+    moments = [dask.delayed(_class_moments)(chunk, classes.size) for chunk in chunks]
     (moments,) = compute(
-        _tree(dask, _merge_moments, per_chunk), what="computing the feature statistics"
+        _tree(dask, _merge_moments, moments), what="computing the feature statistics"
     )
     totals, class_means, squares, finite = moments
     if not finite:
@@ -195,11 +241,8 @@ def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
     mean = share @ class_means if fit_intercept else np.zeros(X.shape[1])
     deviation = class_means - mean
     variance = (class_weight @ squares) / total + share @ (deviation * deviation)
-
-    index_blocks = [dask.delayed(np.searchsorted)(classes, t) for t in y_blocks]
-    blocks = list(zip(row_blocks, index_blocks, weight_blocks, strict=True))
     return DaskData(
-        blocks,
+        chunks,
         classes,
         class_weight / total,
         total,
@@ -208,7 +251,6 @@ def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
         n_samples=int(X.shape[0]),
         n_features=int(X.shape[1]),
         dtype=X.dtype,
-        persisted=(X, y, weight),
     )
 
 
@@ -236,27 +278,19 @@ def _add(a, b):
     return tuple(x + y for x, y in zip(a, b, strict=True))
 
 
-def _chunk_objective(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores):
-    """The chunk's share of ``F`` without the penalty, on its own copy of the loss."""
-    weights = class_weight[y] if sample_weight is None else class_weight[y] * sample_weight
-    return LinearObjective(
-        copy.copy(loss), X, y, weights, alpha=0.0, fit_intercept=fit_intercept, n_scores=n_scores
-    )
+def _chunk_value_gradient(chunk, loss, class_weight, W, b, fit_intercept, n_scores):
+    objective = chunk.objective(loss, class_weight, fit_intercept, n_scores)
+    return objective.value_gradient(W, b)
 
 
-def _chunk_value_gradient(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores, W, b):
-    chunk = _chunk_objective(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores)
-    return chunk.value_gradient(W, b)
+def _chunk_value(chunk, loss, class_weight, W, b, fit_intercept, n_scores):
+    objective = chunk.objective(loss, class_weight, fit_intercept, n_scores)
+    return (objective.value(W, b),)
 
 
-def _chunk_value(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores, W, b):
-    chunk = _chunk_objective(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores)
-    return (chunk.value(W, b),)
-
-
-def _chunk_gap(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores, W, b):
-    chunk = _chunk_objective(loss, X, y, sample_weight, class_weight, fit_intercept, n_scores)
-    return (chunk.fenchel_young_gap(W, b),)
+def _chunk_gap(chunk, loss, class_weight, W, b, fit_intercept, n_scores):
+    objective = chunk.objective(loss, class_weight, fit_intercept, n_scores)
+    return (objective.fenchel_young_gap(W, b),)
 
 
 class DaskObjective:
@@ -272,23 +306,48 @@ class DaskObjective:
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.n_scores = n_scores
+        self._graph = {}
+        for chunk in data.chunks:
+            self._graph.update(chunk.__dask_graph__())
 
     def _map_reduce(self, chunk_function, loss, W, b, what):
+        """Sum over the chunks of ``chunk_function``'s tuples, as one task graph.
+
+        The graph is written out directly (task tuples on the persisted chunks'
+        keys): ``dask.delayed`` would spend more time building it than small
+        chunks spend computing.
+        """
         dask, _ = import_dask()
-        dtype = self.data.dtype
-        shared = [
-            dask.delayed(value, pure=True)
-            for value in (loss, self.data.class_weight, W.astype(dtype), b.astype(dtype))
-        ]
-        loss_, class_weight, W_, b_ = shared
-        parts = [
-            dask.delayed(chunk_function)(
-                loss_, X, y, w, class_weight, self.fit_intercept, self.n_scores, W_, b_
-            )
-            for X, y, w in self.data.blocks
-        ]
-        (total,) = compute(_tree(dask, _add, parts), what=what)
-        return total
+        token = uuid.uuid4().hex
+        shared = {
+            f"loss-{token}": loss,
+            f"class-weight-{token}": self.data.class_weight,
+            f"W-{token}": W.astype(self.data.dtype),
+            f"b-{token}": b.astype(self.data.dtype),
+        }
+        graph = {**self._graph, **shared}
+        parts = []
+        for i, chunk in enumerate(self.data.chunks):
+            key = (f"{chunk_function.__name__}-{token}", i)
+            task = (chunk_function, chunk.key, *shared, self.fit_intercept, self.n_scores)
+            graph[key] = task
+            parts.append(key)
+        level = 0
+        while len(parts) > 1:  # a balanced tree of sums
+            pairs = [parts[i : i + 2] for i in range(0, len(parts), 2)]
+            parts = []
+            for i, pair in enumerate(pairs):
+                key = (f"sum-{level}-{token}", i)
+                graph[key] = (_add, *pair) if len(pair) == 2 else pair[0]
+                parts.append(key)
+            level += 1
+        scheduler = dask.base.get_scheduler(collections=self.data.chunks)
+        try:
+            return scheduler(graph, parts[0])
+        except Exception as error:
+            raise RuntimeError(
+                f"A Dask task failed while {what}: {type(error).__name__}: {error}"
+            ) from error
 
     def value_gradient(self, W: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``F(W, b)``, ``dF/dW`` of shape (n_scores, d) and ``dF/db``, float64."""

@@ -52,6 +52,7 @@ class LinearObjective:
         self._weights_x = self.weights.astype(X.dtype, copy=False)
         self.alpha = alpha
         self.fit_intercept = fit_intercept
+        self.n_scores = n_scores
         self._scores = np.empty((n_scores, X.shape[0]), dtype=X.dtype)
 
     def _compute_scores(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
