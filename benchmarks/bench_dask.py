@@ -7,7 +7,8 @@ For a synthetic 400000 x 50 data set with 10 classes, builds the objective the
 Dask fit minimizes (data persisted on the workers of a ``distributed.LocalCluster``
 of 1 or 2 processes with one thread each) and reports the median time of one
 evaluation of ``F(W, b)`` and its gradient for 1 to 64 row chunks, next to the
-in-memory evaluation of the same data. Writes ``dask_results.md`` to ``--out``.
+in-memory evaluation of the same data (the client, the scheduler and the workers
+share the machine's 2 cores). Writes ``dask_results.md`` to ``--out``.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def main():
     lines = [
         f"One evaluation of the cross-entropy objective and its gradient, "
         f"{args.rows} x {N_FEATURES}, {N_CLASSES} classes, float64; median of "
-        f"{args.repeats}. In memory (one process, one thread): "
+        f"{args.repeats}. In memory (one process, BLAS with its default threads): "
         f"{1000 * reference:.1f} ms.",
         "",
         "| workers | chunks | ms per evaluation | x in memory |",

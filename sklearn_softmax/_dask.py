@@ -319,18 +319,14 @@ class DaskObjective:
         """
         dask, _ = import_dask()
         token = uuid.uuid4().hex
-        shared = {
-            f"loss-{token}": loss,
-            f"class-weight-{token}": self.data.class_weight,
-            f"W-{token}": W.astype(self.data.dtype),
-            f"b-{token}": b.astype(self.data.dtype),
-        }
-        graph = {**self._graph, **shared}
+        # The small arguments travel inside each task: no extra tasks, no transfers.
+        arguments = (loss, self.data.class_weight, W.astype(self.data.dtype))
+        arguments += (b.astype(self.data.dtype), self.fit_intercept, self.n_scores)
+        graph = dict(self._graph)
         parts = []
         for i, chunk in enumerate(self.data.chunks):
             key = (f"{chunk_function.__name__}-{token}", i)
-            task = (chunk_function, chunk.key, *shared, self.fit_intercept, self.n_scores)
-            graph[key] = task
+            graph[key] = (chunk_function, chunk.key, *arguments)
             parts.append(key)
         level = 0
         while len(parts) > 1:  # a balanced tree of sums
