@@ -77,7 +77,7 @@ def check_array_2d(X):
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(
             f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} feature(s) "
-            "(shape={X.shape}) while a minimum of 1 is required."
+            f"(shape={X.shape}) while a minimum of 1 is required."
         )
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
@@ -162,7 +162,8 @@ def _class_moments(chunk: Chunk, n_classes: int):
     means = (weighted_onehot.T @ X) / np.where(totals > 0, totals, 1.0)[:, None]
     deviations = X - means[chunk.y]
     squares = weighted_onehot.T @ (deviations * deviations)
-    return totals, means, squares, bool(np.isfinite(X).all())
+    finite = np.isfinite(X).all() and np.isfinite(weight).all()
+    return totals, means, squares, bool(finite)
 
 
 def _merge_moments(a, b):
@@ -228,7 +229,7 @@ def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
     )
     totals, class_means, squares, finite = moments
     if not finite:
-        raise ValueError("Input X contains NaN or infinity.")
+        raise ValueError("Input X or sample_weight contains NaN or infinity.")
 
     class_weight = _class_weights(class_weight, classes, totals)
     total = float(class_weight @ totals)

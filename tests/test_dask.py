@@ -123,8 +123,10 @@ def test_a_worker_exception_surfaces_as_a_clear_error(client):
 def test_bad_dask_input_is_named(client):
     X, y, weight = problem()
     X_dask = da.from_array(X, chunks=(100, 6))
-    with pytest.raises(ValueError, match="Input X contains NaN or infinity"):
+    with pytest.raises(ValueError, match="contains NaN or infinity"):
         SoftmaxClassifier().fit(da.from_array(np.where(X > 3, np.nan, X), chunks=100), y)
+    with pytest.raises(ValueError, match="contains NaN or infinity"):
+        SoftmaxClassifier().fit(X_dask, y, sample_weight=np.where(weight > 2, np.inf, weight))
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         SoftmaxClassifier().fit(X_dask, y[:-1])
     with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
