@@ -49,7 +49,7 @@ from tests import datasets  # the loaders of ../shared/data
 
 DATASETS = ["letter", "satimage", "shuttle", "usps", "mnist", "r8", "synthetic"]
 DENSE_REAL = ["letter", "satimage", "shuttle", "usps", "mnist"]
-TIME_BUDGET_PER_ESTIMATOR = 20.0  # seconds of repeats per (estimator, data set, dtype)
+TIME_BUDGET_PER_ESTIMATOR = 12.0  # seconds of repeats per (estimator, data set, dtype)
 
 
 def load(name: str):
