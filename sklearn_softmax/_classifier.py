@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from functools import partial
 from numbers import Integral, Real
 from typing import ClassVar
@@ -309,6 +310,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         :meth:`predict`, :meth:`predict_proba` and :meth:`predict_log_proba`).
         """
         if is_dask_collection(X):
+            check_is_fitted(self)
             n_outputs = None if self.classes_.size == 2 else self.classes_.size
             return self._map_dask(X, "decision_function", n_outputs, self.coef_.dtype)
         return super().decision_function(X)
@@ -316,20 +318,22 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
     def predict(self, X):
         """Predicted class labels, shape (n_samples,): the class of the largest score."""
         if is_dask_collection(X):
+            check_is_fitted(self)
             return self._map_dask(X, "predict", None, self.classes_.dtype)
         return super().predict(X)
 
     def _map_dask(self, X, method: str, n_outputs: int | None, dtype):
-        """``method`` applied lazily to each row chunk of the Dask array ``X``."""
-        check_is_fitted(self)
-        X = _dask.check_array_2d(X)
+        """``method`` of a frozen copy of this model, applied lazily to each row chunk
+        of the Dask array ``X`` (a later refit does not change the result)."""
+        X = _dask.check_array_2d(X, known_rows=False)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input."
             )
         dtype = np.result_type(dtype, X.dtype) if dtype.kind == "f" else dtype
-        return _dask.map_rows(X, getattr(self, method), n_outputs=n_outputs, dtype=dtype)
+        frozen = copy.deepcopy(self)
+        return _dask.map_rows(X, getattr(frozen, method), n_outputs=n_outputs, dtype=dtype)
 
     def _scores(self, X) -> np.ndarray:
         """Class-major scores ``Z`` of shape (n_scores, n_samples)."""
@@ -341,6 +345,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         """Class probabilities, shape (n_samples, n_classes): ``softmax(z)`` or
         ``[1 - sigmoid(z), sigmoid(z)]`` for two classes."""
         if is_dask_collection(X):
+            check_is_fitted(self)
             return self._map_dask(X, "predict_proba", self.classes_.size, self.coef_.dtype)
         check_is_fitted(self)
         loss = make_loss("cross_entropy", self.classes_.size)
@@ -350,6 +355,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed without underflow."""
         if is_dask_collection(X):
+            check_is_fitted(self)
             return self._map_dask(X, "predict_log_proba", self.classes_.size, self.coef_.dtype)
         check_is_fitted(self)
         loss = make_loss("cross_entropy", self.classes_.size)

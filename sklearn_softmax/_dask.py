@@ -32,8 +32,13 @@ INSTALL_HINT = "pip install 'sklearn_softmax[dask]' (dask[array] and distributed
 
 
 def is_dask_collection(X) -> bool:
-    """Whether ``X`` is a Dask collection (array, data frame, ...), without importing Dask."""
-    return hasattr(X, "__dask_graph__")
+    """Whether ``X`` is a Dask collection (array, data frame, ...), without importing Dask.
+
+    As in Dask's own test, a ``__dask_graph__`` that returns None (an xarray object
+    holding NumPy data) does not count.
+    """
+    graph = getattr(X, "__dask_graph__", None)
+    return callable(graph) and graph() is not None
 
 
 def import_dask():
@@ -59,8 +64,9 @@ def compute(*collections, what: str):
         ) from error
 
 
-def check_array_2d(X):
-    """``X`` as a 2-D floating Dask array with known row chunks and one column chunk."""
+def check_array_2d(X, *, known_rows: bool = True):
+    """``X`` as a 2-D floating Dask array with one column chunk (and, if
+    ``known_rows``, known row chunk sizes)."""
     _, da = import_dask()
     if not isinstance(X, da.Array):
         raise TypeError(
@@ -69,12 +75,12 @@ def check_array_2d(X):
         )
     if X.ndim != 2:
         raise ValueError(f"Expected a 2D Dask array, got {X.ndim} dimension(s).")
-    if any(np.isnan(size) for size in X.chunks[0]):
+    if known_rows and any(np.isnan(size) for size in X.chunks[0]):
         raise ValueError(
             "The Dask array has unknown chunk sizes; compute them first, for example "
             "with df.to_dask_array(lengths=True) or X.compute_chunk_sizes()."
         )
-    if X.shape[0] == 0 or X.shape[1] == 0:
+    if X.shape[0] == 0 or X.shape[1] == 0:  # (NaN for unknown sizes: not 0)
         raise ValueError(
             f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} feature(s) "
             f"(shape={X.shape}) while a minimum of 1 is required."
@@ -140,6 +146,13 @@ class Chunk:
     def __getstate__(self) -> dict:
         """Moving a chunk moves its rows, not its buffers."""
         return {**self.__dict__, "_objective": None}
+
+    def __sizeof__(self) -> int:
+        """Bytes held, rows and buffers: what Dask's memory accounting sees."""
+        arrays = [self.X, self.y, self.sample_weight]
+        if self._objective is not None:
+            arrays.append(self._objective._scores)
+        return sum(array.nbytes for array in arrays if array is not None)
 
 
 def _same_loss(a: Loss, b: Loss) -> bool:

@@ -9,8 +9,9 @@ import distributed
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
-from sklearn_softmax import SoftmaxClassifier
+from sklearn_softmax import SoftmaxClassifier, _dask
 from tests.conftest import make_problem
 
 LOSS_CONFIGS = [
@@ -19,8 +20,18 @@ LOSS_CONFIGS = [
     {"loss": "hinge"},
     {"loss": "hinge", "multiclass_hinge": "weston_watkins"},
     {"loss": "squared_hinge"},
+    {"loss": "cross_entropy", "fit_intercept": False, "class_weight": {0: 2.0, 1: 0.5}},
+    {"loss": "squared_hinge", "multiclass_hinge": "weston_watkins", "C": np.inf},
 ]
-IDS = ["cross_entropy", "smoothed-balanced", "crammer_singer", "weston_watkins", "squared_hinge"]
+IDS = [
+    "cross_entropy",
+    "smoothed-balanced",
+    "crammer_singer",
+    "weston_watkins",
+    "squared_hinge",
+    "no-intercept-dict-weights",
+    "unpenalized",
+]
 UNEVEN_CHUNKS = (37, 5, 120, 1, 77, 60)  # 300 rows
 
 
@@ -93,6 +104,29 @@ def test_predictions_on_dask_arrays_are_lazy_dask_arrays(client):
         expected = getattr(model, method)(X)
         assert lazy.shape == expected.shape
         np.testing.assert_allclose(lazy.compute(), expected, rtol=1e-12, err_msg=method)
+
+
+def test_lazy_predictions_are_frozen_and_need_a_fitted_model(client):
+    X, y, _ = problem(seed=6)
+    X_dask = da.from_array(X, chunks=(UNEVEN_CHUNKS, 6))
+    with pytest.raises(NotFittedError):
+        SoftmaxClassifier().predict(X_dask)
+    model = SoftmaxClassifier().fit(X, y)
+    lazy = model.decision_function(X_dask)
+    expected = model.decision_function(X)
+    model.set_params(C=1e-3).fit(X, y)  # a refit before compute() does not leak in
+    np.testing.assert_allclose(lazy.compute(), expected, rtol=1e-12)
+
+
+def test_chunks_report_their_memory_to_dask(client):
+    X, y, weight = problem()
+    data = _dask.prepare(
+        da.from_array(X, chunks=(100, 6)), y, weight, class_weight=None, fit_intercept=True
+    )
+    assert len(data.chunks) == 3
+    sizes = client.nbytes(keys=[chunk.key for chunk in data.chunks], summary=False)
+    rows_bytes = X.nbytes + y.size * np.dtype(np.intp).itemsize + weight.nbytes
+    assert sum(sizes.values()) >= rows_bytes
 
 
 def test_dask_dataframe_through_to_dask_array(client):
