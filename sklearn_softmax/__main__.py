@@ -23,6 +23,7 @@ from sklearn.model_selection import StratifiedKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
+from sklearn.utils.multiclass import type_of_target
 
 from . import SoftmaxClassifier
 from ._losses import LOSSES, MULTICLASS_HINGES
@@ -35,8 +36,11 @@ class DataError(Exception):
 
 def read_csv(path: Path):
     """Features (float) and labels (last column, as text) of a CSV file."""
-    with open(path, newline="") as file:
-        rows = [row for row in csv.reader(file) if row and any(cell.strip() for cell in row)]
+    try:
+        with open(path, newline="") as file:
+            rows = [row for row in csv.reader(file) if row and any(c.strip() for c in row)]
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise DataError(f"cannot read {path}: {error}") from None
     if not rows:
         raise DataError(f"{path} holds no rows")
 
@@ -58,22 +62,30 @@ def read_csv(path: Path):
         X = np.array([[float(cell) for cell in row[:-1]] for row in rows])
     except ValueError as error:
         raise DataError(f"{path}: a feature is not a number ({error})") from None
+    if not np.isfinite(X).all():
+        raise DataError(f"{path}: the features hold NaN or infinite values")
     y = np.array([row[-1].strip() for row in rows])
     return X, y
 
 
 def read_data(path: Path):
     """``(X, y)`` from a CSV (``.csv``) or libsvm/svmlight file."""
-    if not path.is_file():
+    if not path.exists():
         raise DataError(f"no such file: {path}")
+    if not path.is_file():
+        raise DataError(f"not a file: {path}")
     if path.suffix.lower() == ".csv":
         return read_csv(path)
     try:
         X, y = load_svmlight_file(str(path))
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, OSError) as error:
         raise DataError(
             f"{path} is neither a .csv file nor a libsvm/svmlight file ({error})"
         ) from None
+    if type_of_target(y) == "continuous":
+        raise DataError(f"{path}: the labels are real numbers, not classes")
+    if not np.isfinite(X.data).all():
+        raise DataError(f"{path}: the features hold NaN or infinite values")
     return X, y
 
 
@@ -195,7 +207,13 @@ def main(argv=None) -> int:
     for name, estimator in models(args.loss, args.multiclass_hinge, args.C, sparse):
         start = time.perf_counter()
         print(f"  {name} ...", end="", flush=True)
-        rows.append((name, evaluate(estimator, X, y, args.cv)))
+        try:
+            rows.append((name, evaluate(estimator, X, y, args.cv)))
+        except ValueError as error:  # data the models reject: say why in one line
+            message = " ".join(str(error).split())
+            print(flush=True)
+            print(f"error: {name} cannot be fitted: {message}", file=sys.stderr)
+            return 2
         print(f" {time.perf_counter() - start:.1f} s", flush=True)
     print()
     print(format_table(rows))

@@ -59,17 +59,46 @@ def test_svmlight_file(tmp_path, capsys):
         ("a,b,label\n1,2,x\n3,x\n", "same number"),
         ("1,2,x\n3,four,y\n", "not a number"),
         ("1,2,x\n3,4,x\n5,6,x\n", "at least 2 classes"),
+        ("1,nan,x\n3,4,y\n5,6,x\n", "NaN or infinite"),
+        (b"1,2,x\n3,\xff\xfe,y\n", "cannot read"),
     ],
-    ids=["missing", "empty", "ragged", "text-feature", "one-class"],
+    ids=["missing", "empty", "ragged", "text-feature", "one-class", "nan", "not-utf8"],
 )
 def test_bad_files_give_one_line_errors(tmp_path, capsys, content, message):
     path = tmp_path / "data.csv"
-    if content is not None:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
         path.write_text(content)
     assert main(["--data", str(path)]) == 2
     captured = capsys.readouterr()
     error = captured.err.strip()
     assert error.startswith("error:") and message in error and "\n" not in error
+
+
+def test_a_directory_is_not_a_data_file(tmp_path, capsys):
+    assert main(["--data", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: not a file: {tmp_path}"
+
+
+def test_svmlight_file_with_real_valued_labels(tmp_path, capsys):
+    path = tmp_path / "data.svm"
+    path.write_text("0.5 1:1.0\n1.7 1:2.0\n2.25 2:1.0\n")
+    assert main(["--data", str(path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "labels are real numbers" in error and "\n" not in error
+
+
+def test_a_model_that_rejects_the_data_gives_a_one_line_error(monkeypatch, capsys):
+    def reject(*args):
+        raise ValueError("Input X contains\ninfinity.")
+
+    monkeypatch.setattr("sklearn_softmax.__main__.evaluate", reject)
+    assert main(["--cv", "2"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error == (
+        "error: SoftmaxClassifier(cross_entropy) cannot be fitted: Input X contains infinity."
+    )
 
 
 def test_malformed_svmlight_file(tmp_path, capsys):
