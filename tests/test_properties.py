@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.metrics import hinge_loss, log_loss
 
 from sklearn_softmax._fit import build_objective
 from sklearn_softmax._losses import make_loss
@@ -117,6 +118,40 @@ def test_loss_is_invariant_to_permuting_samples_and_relabeling_classes(config, d
         per_sample_losses(loss, Z_relabeled, relabel[y]), values, rtol=1e-12, atol=1e-12
     )
     assert np.all(values >= 0)
+
+
+@pytest.mark.parametrize("config", ALL_CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
+@PROPERTY_SETTINGS
+@given(data=scores())
+def test_binary_loss_is_symmetric_in_the_labels(config, data):
+    # With one score z for classes (0, 1), relabeling the classes negates z.
+    Z, y, _ = data
+    z, labels = Z[:1], y % 2
+    loss = loss_of(config, 2)
+    np.testing.assert_allclose(
+        per_sample_losses(loss, -z, 1 - labels), per_sample_losses(loss, z, labels), rtol=1e-12
+    )
+
+
+@PROPERTY_SETTINGS
+@given(data=scores())
+def test_metrics_equal_scikit_learn_on_random_inputs(data):
+    Z, y, rng = data
+    labels = np.arange(Z.shape[0])
+    weight = rng.uniform(0.1, 2, len(y))
+    proba = np.exp(Z.T - Z.T.max(axis=1, keepdims=True))
+    proba /= proba.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(
+        cross_entropy_loss(y, proba, labels=labels, sample_weight=weight),
+        log_loss(y, proba, labels=labels, sample_weight=weight),
+        rtol=1e-10,
+        atol=1e-15,  # log(p) for p within rounding of 1
+    )
+    np.testing.assert_allclose(
+        multiclass_hinge_loss(y, Z.T, labels=labels, sample_weight=weight),
+        hinge_loss(y, Z.T, labels=labels, sample_weight=weight),
+        rtol=1e-10,
+    )
 
 
 @PROPERTY_SETTINGS

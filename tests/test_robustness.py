@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
 from sklearn_softmax import SoftmaxClassifier
@@ -76,6 +77,12 @@ def test_bad_sample_weight_is_named(make_weight, message):
     X, y = make_problem()
     with pytest.raises(ValueError, match=message):
         SoftmaxClassifier().fit(X, y, sample_weight=make_weight(len(y)))
+
+
+def test_class_weights_that_zero_every_sample_are_named():
+    X, y = make_problem()
+    with pytest.raises(ValueError, match="sum to zero"):
+        SoftmaxClassifier(class_weight={0: 0.0, 1: 0.0, 2: 0.0}).fit(X, y)
 
 
 def test_class_whose_weights_are_all_zero_under_balanced_weights_is_finite():
@@ -167,6 +174,13 @@ def test_tiny_and_huge_feature_scales(config, scale):
         assert_finite_model(model, X * scale)
     if scale > 1:  # the penalty vanishes relative to the data: at least as good a fit
         assert model.score(X * scale, y) >= reference.score(X, y) - 0.05
+    if config["loss"] == "cross_entropy":  # the same problem as LogisticRegression's
+        lr = LogisticRegression(tol=1e-10, max_iter=10_000).fit(X * scale, y)
+        # (At scale 1e-8 the optimum is the prior: scores tie to rounding, so only
+        # the probabilities are comparable.)
+        np.testing.assert_allclose(
+            model.predict_proba(X * scale), lr.predict_proba(X * scale), atol=1e-3
+        )
 
 
 @pytest.mark.parametrize("config", LOSS_CONFIGS, ids=IDS)
@@ -218,6 +232,9 @@ def test_float32_near_its_range(config, magnitude):
         model = SoftmaxClassifier(**config).fit(X32, y)
         assert model.coef_.dtype == np.float32
         assert_finite_model(model, X32)
+    if magnitude > 1:  # learns as well as on unscaled float64 data
+        reference = SoftmaxClassifier(**config).fit(X, y)
+        assert model.score(X32, y) >= reference.score(X, y) - 0.05
 
 
 def test_certain_misses_have_finite_metrics():
