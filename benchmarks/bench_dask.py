@@ -42,7 +42,7 @@ def median_time(function, repeats):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=400_000)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args()
 
