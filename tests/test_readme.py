@@ -1,6 +1,7 @@
 """The Python examples in README.md run as written."""
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -14,5 +15,7 @@ def test_readme_has_examples():
 
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_runs(code):
-    exec(compile(code, "README.md", "exec"), {})
+def test_readme_example_runs_without_warnings(code):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec(compile(code, "README.md", "exec"), {})
