@@ -219,6 +219,8 @@ class _Hinge(Loss):
 
     #: Whether the squared loss is differentiable without smoothing.
     smooth_when_squared = True
+    #: ``u_y``, written at the true class by :meth:`_margins`.
+    true_class_margin: float
 
     def __init__(self, margin: float = 1.0, squared: bool = False, smoothing: float = 0.0):
         self.margin = margin
@@ -252,6 +254,18 @@ class _Hinge(Loss):
             np.greater(a, 0, out=a, casting="unsafe")
         return a
 
+    def _margins(self, Z, y, gradient):
+        """``u_k = margin + z_k - z_y`` for ``k != y``, ``u_y = true_class_margin``
+        (in ``Z`` if ``gradient``, else in the workspace), and the positions of ``y``."""
+        n_samples = Z.shape[1]
+        u = self._work(Z, gradient)
+        positions = self._target_positions(y, n_samples)
+        true_score = np.take(u.reshape(-1), positions, out=self._buffer("t", n_samples, Z.dtype))
+        u -= true_score
+        u += self.margin
+        u.reshape(-1)[positions] = self.true_class_margin
+        return u, positions
+
 
 class CrammerSingerHinge(_Hinge):
     """``l = phi(a)`` with ``a = max(0, max_{k != y} (margin + z_k - z_y))``.
@@ -266,17 +280,7 @@ class CrammerSingerHinge(_Hinge):
     """
 
     smooth_when_squared = False
-
-    def _margins(self, Z, y, gradient):
-        """``u`` (in ``Z`` if ``gradient``, else in the workspace) and the positions of y."""
-        n_samples = Z.shape[1]
-        u = self._work(Z, gradient)
-        positions = self._target_positions(y, n_samples)
-        true_score = np.take(u.reshape(-1), positions, out=self._buffer("t", n_samples, Z.dtype))
-        u -= true_score
-        u += self.margin
-        u.reshape(-1)[positions] = 0
-        return u, positions
+    true_class_margin = 0.0  # so that a = max_k u_k >= 0
 
     def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
         n_samples, dtype = Z.shape[1], Z.dtype
@@ -338,16 +342,7 @@ class WestonWatkinsHinge(_Hinge):
     Gradient: ``phi'(a_k)`` on each other class ``k``, minus their sum on ``y``.
     """
 
-    def _margins(self, Z, y, gradient):
-        """``a_k = margin + z_k - z_y``, ``a_y = -inf`` (in ``Z`` if ``gradient``)."""
-        n_samples = Z.shape[1]
-        a = self._work(Z, gradient)
-        positions = self._target_positions(y, n_samples)
-        true_score = np.take(a.reshape(-1), positions, out=self._buffer("t", n_samples, Z.dtype))
-        a -= true_score
-        a += self.margin
-        a.reshape(-1)[positions] = -np.inf
-        return a, positions
+    true_class_margin = -np.inf  # phi(-inf) = 0: the true class adds nothing
 
     def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
         n_samples = Z.shape[1]
@@ -383,7 +378,8 @@ class BinaryHinge(_Hinge):
     For two classes Crammer-Singer and Weston-Watkins both reduce to this.
     """
 
-    def _margins(self, Z, y):
+    def _signed_margins(self, Z, y):
+        """``a = margin - t z`` (workspace) and the signs ``t = +-1`` of ``y``."""
         n_samples, dtype = Z.shape[1], Z.dtype
         sign = _signs(y, dtype, self._buffer("sign", n_samples, dtype))
         a = np.multiply(Z, -sign, out=self._buffer("a", (1, n_samples), dtype))
@@ -391,7 +387,7 @@ class BinaryHinge(_Hinge):
         return a, sign
 
     def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
-        a, sign = self._margins(Z, y)
+        a, sign = self._signed_margins(Z, y)
         loss = self._buffer("loss", Z.shape[1], Z.dtype)
         loss[:] = 0
         dphi = self._scalar_hinge(a, loss)
@@ -406,7 +402,7 @@ class BinaryHinge(_Hinge):
         """``max(0, a) - sigmoid(a / mu) a`` with ``a = margin - t z``."""
         if not self.smoothing or self.squared:
             return super().fenchel_young_gap(Z, y)
-        a, _ = self._margins(Z, y)
+        a, _ = self._signed_margins(Z, y)
         return (np.maximum(a, 0) - expit(a / self.smoothing) * a)[0]
 
 
