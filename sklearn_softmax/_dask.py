@@ -5,7 +5,7 @@ chunks where they are (on the workers of a ``distributed`` cluster), then:
 
 1. one pass over ``y`` (the classes) and one over ``X`` (per chunk and class: the
    sum of sample weights, the weighted mean and the weighted sum of squared
-   deviations, combined on the client with the parallel-variance formula), which
+   deviations, merged in a tree with the parallel-variance formula), which
    give the class weights and the feature statistics of the in-memory path;
 2. each L-BFGS evaluation sends ``(W, b)`` to the chunks; each computes its share
    of ``F(W, b)`` and of its gradient with the in-memory
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,15 +54,45 @@ def import_dask():
     return dask, dask.array
 
 
-def compute(*collections, what: str):
-    """``dask.compute`` on the active scheduler; a task's failure names the step."""
-    dask, _ = import_dask()
+@contextmanager
+def naming_failures(what: str):
+    """Re-raise a Dask task's exception as a RuntimeError that names the step."""
     try:
-        return dask.compute(*collections)
+        yield
     except Exception as error:
         raise RuntimeError(
             f"A Dask task failed while {what}: {type(error).__name__}: {error}"
         ) from error
+
+
+def map_reduce(chunks: list, graph: dict, function, arguments: tuple, combine, *, what: str):
+    """``combine`` of ``function(chunk, *arguments)`` over the persisted ``chunks``.
+
+    One task graph on the chunks' keys (``graph`` holds them), reduced pairwise in
+    a balanced tree, run on the active scheduler. It is written out directly:
+    ``dask.delayed`` would spend more time building it than small chunks spend
+    computing. The small ``arguments`` travel inside each task.
+    """
+    dask, _ = import_dask()
+    token = uuid.uuid4().hex
+    graph = dict(graph)
+    parts = []
+    for i, chunk in enumerate(chunks):
+        key = (f"{function.__name__}-{token}", i)
+        graph[key] = (function, chunk.key, *arguments)
+        parts.append(key)
+    level = 0
+    while len(parts) > 1:
+        pairs = [parts[i : i + 2] for i in range(0, len(parts), 2)]
+        parts = []
+        for i, pair in enumerate(pairs):
+            key = (f"{combine.__name__}-{level}-{token}", i)
+            graph[key] = (combine, *pair) if len(pair) == 2 else pair[0]
+            parts.append(key)
+        level += 1
+    scheduler = dask.base.get_scheduler(collections=chunks)
+    with naming_failures(what):
+        return scheduler(graph, parts[0])
 
 
 def check_array_2d(X, *, known_rows: bool = True):
@@ -196,12 +227,12 @@ class DaskData:
     """A validated fit's data: persisted :class:`Chunk` s and their statistics."""
 
     chunks: list  # of persisted dask.delayed Chunks: holding them keeps them in memory
+    graph: dict  # the chunks' tasks (data or futures) by key
     classes: np.ndarray
     class_weight: np.ndarray  # c_k / total_weight: the normalized weight of class k
     total_weight: float  # sum_i s_i c_{y_i}
     mean: np.ndarray
     variance: np.ndarray
-    n_samples: int
     n_features: int
     dtype: np.dtype
 
@@ -215,9 +246,10 @@ def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
     if sample_weight is not None:
         weight = _row_aligned(sample_weight, X, "sample_weight", dtype=np.float64)
 
-    classes, smallest_weight = compute(
-        da.unique(y), 0.0 if weight is None else weight.min(), what="finding the classes"
-    )
+    with naming_failures("finding the classes"):
+        classes, smallest_weight = dask.compute(
+            da.unique(y), 0.0 if weight is None else weight.min()
+        )
     if type_of_target(classes) == "continuous":  # a sample of y is enough to say
         check_classification_targets(classes)
     if classes.size < 2:
@@ -236,11 +268,17 @@ def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
         for parts in zip(rows, labels, weights, strict=True)
     ]
     chunks = list(dask.persist(*chunks))
-    moments = [dask.delayed(_class_moments)(chunk, classes.size) for chunk in chunks]
-    (moments,) = compute(
-        _tree(dask, _merge_moments, moments), what="computing the feature statistics"
+    graph = {}
+    for chunk in chunks:
+        graph.update(chunk.__dask_graph__())
+    totals, class_means, squares, finite = map_reduce(
+        chunks,
+        graph,
+        _class_moments,
+        (classes.size,),
+        _merge_moments,
+        what="computing the feature statistics",
     )
-    totals, class_means, squares, finite = moments
     if not finite:
         raise ValueError("Input X or sample_weight contains NaN or infinity.")
 
@@ -257,12 +295,12 @@ def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
     variance = (class_weight @ squares) / total + share @ (deviation * deviation)
     return DaskData(
         chunks,
+        graph,
         classes,
         class_weight / total,
         total,
         mean,
         variance,
-        n_samples=int(X.shape[0]),
         n_features=int(X.shape[1]),
         dtype=X.dtype,
     )
@@ -278,14 +316,6 @@ def _class_weights(class_weight, classes, totals) -> np.ndarray:
             weights = totals.sum() / (classes.size * totals)
         return np.where(totals > 0, weights, 0.0)
     return compute_class_weight(class_weight, classes=classes, y=classes)
-
-
-def _tree(dask, combine, parts):
-    """``combine`` the delayed ``parts`` pairwise, in a balanced tree."""
-    while len(parts) > 1:
-        pairs = [parts[i : i + 2] for i in range(0, len(parts), 2)]
-        parts = [dask.delayed(combine)(*pair) if len(pair) == 2 else pair[0] for pair in pairs]
-    return parts[0]
 
 
 def _add(a, b):
@@ -320,44 +350,15 @@ class DaskObjective:
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.n_scores = n_scores
-        self._graph = {}
-        for chunk in data.chunks:
-            self._graph.update(chunk.__dask_graph__())
 
     def _map_reduce(self, chunk_function, loss, W, b, what):
-        """Sum over the chunks of ``chunk_function``'s tuples, as one task graph.
-
-        The graph is written out directly (task tuples on the persisted chunks'
-        keys): ``dask.delayed`` would spend more time building it than small
-        chunks spend computing.
-        """
-        dask, _ = import_dask()
-        token = uuid.uuid4().hex
-        # The small arguments travel inside each task: no extra tasks, no transfers.
-        arguments = (loss, self.data.class_weight, W.astype(self.data.dtype))
-        arguments += (b.astype(self.data.dtype), self.fit_intercept, self.n_scores)
-        graph = dict(self._graph)
-        parts = []
-        for i, chunk in enumerate(self.data.chunks):
-            key = (f"{chunk_function.__name__}-{token}", i)
-            graph[key] = (chunk_function, chunk.key, *arguments)
-            parts.append(key)
-        level = 0
-        while len(parts) > 1:  # a balanced tree of sums
-            pairs = [parts[i : i + 2] for i in range(0, len(parts), 2)]
-            parts = []
-            for i, pair in enumerate(pairs):
-                key = (f"sum-{level}-{token}", i)
-                graph[key] = (_add, *pair) if len(pair) == 2 else pair[0]
-                parts.append(key)
-            level += 1
-        scheduler = dask.base.get_scheduler(collections=self.data.chunks)
-        try:
-            return scheduler(graph, parts[0])
-        except Exception as error:
-            raise RuntimeError(
-                f"A Dask task failed while {what}: {type(error).__name__}: {error}"
-            ) from error
+        """Sum over the chunks of ``chunk_function``'s tuples at ``(W, b)``."""
+        dtype = self.data.dtype
+        arguments = (loss, self.data.class_weight, W.astype(dtype), b.astype(dtype))
+        arguments += (self.fit_intercept, self.n_scores)
+        return map_reduce(
+            self.data.chunks, self.data.graph, chunk_function, arguments, _add, what=what
+        )
 
     def value_gradient(self, W: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``F(W, b)``, ``dF/dW`` of shape (n_scores, d) and ``dF/db``, float64."""
