@@ -310,21 +310,25 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         :meth:`predict`, :meth:`predict_proba` and :meth:`predict_log_proba`).
         """
         if is_dask_collection(X):
-            check_is_fitted(self)
-            n_outputs = None if self.classes_.size == 2 else self.classes_.size
-            return self._map_dask(X, "decision_function", n_outputs, self.coef_.dtype)
+            return self._map_dask(X, "decision_function")
         return super().decision_function(X)
 
     def predict(self, X):
         """Predicted class labels, shape (n_samples,): the class of the largest score."""
         if is_dask_collection(X):
-            check_is_fitted(self)
-            return self._map_dask(X, "predict", None, self.classes_.dtype)
+            return self._map_dask(X, "predict")
         return super().predict(X)
 
-    def _map_dask(self, X, method: str, n_outputs: int | None, dtype):
+    def _map_dask(self, X, method: str):
         """``method`` of a frozen copy of this model, applied lazily to each row chunk
         of the Dask array ``X`` (a later refit does not change the result)."""
+        check_is_fitted(self)
+        n_classes = self.classes_.size
+        if method == "predict":
+            n_outputs, dtype = None, self.classes_.dtype
+        else:  # scores or probabilities, one column per class (one score for two)
+            binary_scores = method == "decision_function" and n_classes == 2
+            n_outputs, dtype = None if binary_scores else n_classes, self.coef_.dtype
         X = _dask.check_array_2d(X, known_rows=False)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -345,8 +349,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         """Class probabilities, shape (n_samples, n_classes): ``softmax(z)`` or
         ``[1 - sigmoid(z), sigmoid(z)]`` for two classes."""
         if is_dask_collection(X):
-            check_is_fitted(self)
-            return self._map_dask(X, "predict_proba", self.classes_.size, self.coef_.dtype)
+            return self._map_dask(X, "predict_proba")
         check_is_fitted(self)
         loss = make_loss("cross_entropy", self.classes_.size)
         return loss.predict_proba(self._scores(X)).T
@@ -355,8 +358,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed without underflow."""
         if is_dask_collection(X):
-            check_is_fitted(self)
-            return self._map_dask(X, "predict_log_proba", self.classes_.size, self.coef_.dtype)
+            return self._map_dask(X, "predict_log_proba")
         check_is_fitted(self)
         loss = make_loss("cross_entropy", self.classes_.size)
         return loss.predict_log_proba(self._scores(X)).T
