@@ -3,10 +3,10 @@
 ``X`` is split into its row chunks (all columns in one chunk). The fit persists the
 chunks where they are (on the workers of a ``distributed`` cluster), then:
 
-1. one pass over ``y`` (the classes) and one over ``X`` (per chunk and class: the
-   sum of sample weights, the weighted mean and the weighted sum of squared
-   deviations, merged in a tree with the parallel-variance formula), which
-   give the class weights and the feature statistics of the in-memory path;
+1. one pass over ``y`` (the classes) and one over ``X``: each chunk is summarized
+   by the in-memory path's :func:`~sklearn_softmax._summary.class_moments` and the
+   summaries merged in a tree (:func:`~sklearn_softmax._summary.merge_moments`),
+   so both paths derive class weights and coordinates from the same summary;
 2. each L-BFGS evaluation sends ``(W, b)`` to the chunks; each computes its share
    of ``F(W, b)`` and of its gradient with the in-memory
    :class:`~sklearn_softmax._objective.LinearObjective` (the same loss code); the
@@ -18,16 +18,17 @@ Dask is optional: this module imports it only when a Dask collection is passed.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._losses import Loss
-from ._objective import AffinePreconditioner, LinearObjective
+from ._objective import LinearObjective
+from ._summary import DataSummary, class_moments, merge_moments
 
 INSTALL_HINT = "pip install 'sklearn_softmax[dask]' (dask[array] and distributed)"
 
@@ -146,32 +147,31 @@ class Chunk:
 
     X: np.ndarray
     y: np.ndarray  # class indices
-    sample_weight: np.ndarray | None
+    sample_weight: np.ndarray
     _objective: LinearObjective | None = field(default=None, repr=False)
 
-    def objective(self, loss: Loss, class_weight, fit_intercept, n_scores) -> LinearObjective:
-        """The chunk's share of ``F`` without the penalty, weights ``s_i c_{y_i} / total``.
+    def objective(self, loss: Loss, class_factor, fit_intercept, n_scores) -> LinearObjective:
+        """The chunk's share of ``F`` without the penalty, weights ``s_i class_factor[y_i]``.
 
         Built on the first call and kept, so that every evaluation reuses its score
-        buffer and its own copy of the loss's workspace; a new loss (the next
-        smoothing stage) is swapped in.
+        buffer; a loss of other parameters (the next smoothing stage) gets a view
+        with its own copy of the loss (a workspace of its own, even when tasks
+        share the loss object in threads).
         """
         cached = self._objective
         if cached is None or (cached.fit_intercept, cached.n_scores) != (fit_intercept, n_scores):
-            weights = class_weight[self.y]
-            if self.sample_weight is not None:
-                weights = weights * self.sample_weight
-            cached = self._objective = LinearObjective(
-                copy.copy(loss),
+            cached = LinearObjective(
+                dataclasses.replace(loss),
                 self.X,
                 self.y,
-                weights,
+                self.sample_weight * class_factor[self.y],
                 alpha=0.0,
                 fit_intercept=fit_intercept,
                 n_scores=n_scores,
             )
-        elif not _same_loss(cached.loss, loss):
-            cached.loss = copy.copy(loss)
+        elif cached.loss != loss:
+            cached = cached.with_loss(dataclasses.replace(loss))
+        self._objective = cached
         return cached
 
     def __getstate__(self) -> dict:
@@ -183,62 +183,77 @@ class Chunk:
         arrays = [self.X, self.y, self.sample_weight]
         if self._objective is not None:
             arrays.append(self._objective._scores)
-        return sum(array.nbytes for array in arrays if array is not None)
-
-
-def _same_loss(a: Loss, b: Loss) -> bool:
-    return type(a) is type(b) and a.__getstate__() == b.__getstate__()
+        return sum(array.nbytes for array in arrays)
 
 
 def _make_chunk(X, y, sample_weight, classes) -> Chunk:
+    if sample_weight is None:
+        sample_weight = np.ones(len(y))
     return Chunk(X, np.searchsorted(classes, y), sample_weight)
 
 
-def _class_moments(chunk: Chunk, n_classes: int):
-    """Per class of one chunk: weight sum ``(K,)``, weighted mean and squared deviations
-    ``(K, d)``, all float64, and whether the chunk is finite."""
-    X = np.asarray(chunk.X, dtype=np.float64)
-    n_samples = len(chunk.y)
-    weight = np.ones(n_samples) if chunk.sample_weight is None else chunk.sample_weight
-    weighted_onehot = np.zeros((n_samples, n_classes))
-    weighted_onehot[np.arange(n_samples), chunk.y] = weight
-    totals = weighted_onehot.sum(axis=0)
-    means = (weighted_onehot.T @ X) / np.where(totals > 0, totals, 1.0)[:, None]
-    deviations = X - means[chunk.y]
-    squares = weighted_onehot.T @ (deviations * deviations)
-    finite = np.isfinite(X).all() and np.isfinite(weight).all()
-    return totals, means, squares, bool(finite)
+#: Non-finite values a chunk may hold, by (array, kind): what the error says.
+_NONFINITE = ("X NaN", "X infinity", "sample_weight NaN", "sample_weight infinity")
 
 
-def _merge_moments(a, b):
-    """Chan et al.'s combination of two sets of per-class weighted moments."""
-    total_a, mean_a, squares_a, finite_a = a
-    total_b, mean_b, squares_b, finite_b = b
-    total = total_a + total_b
-    share_b = (total_b / np.where(total > 0, total, 1.0))[:, None]
-    delta = mean_b - mean_a
-    mean = mean_a + share_b * delta
-    squares = squares_a + squares_b + (total_a[:, None] * share_b) * delta * delta
-    return total, mean, squares, finite_a and finite_b
+def _chunk_summary(chunk: Chunk, n_classes: int):
+    """The chunk's :class:`ClassMoments` and which of :data:`_NONFINITE` it holds."""
+    flags = []
+    for array in (chunk.X, chunk.sample_weight):
+        flags += [bool(np.isnan(array).any()), bool(np.isinf(array).any())]
+    if any(flags):
+        return None, np.array(flags)
+    return class_moments(chunk.X, chunk.y, chunk.sample_weight, n_classes), np.array(flags)
+
+
+def _merge_summaries(a, b):
+    moments = None if a[0] is None or b[0] is None else merge_moments(a[0], b[0])
+    return moments, a[1] | b[1]
+
+
+def _raise_if_not_finite(flags: np.ndarray, dtype) -> None:
+    """scikit-learn's message for the first non-finite input."""
+    for holds, what in zip(flags, _NONFINITE, strict=True):
+        if holds:
+            name, kind = what.split()
+            if kind == "NaN":
+                raise ValueError(f"Input {name} contains NaN.")
+            dtype = dtype if name == "X" else np.dtype(np.float64)
+            raise ValueError(f"Input {name} contains infinity or a value too large for {dtype!r}.")
 
 
 @dataclass
 class DaskData:
-    """A validated fit's data: persisted :class:`Chunk` s and their statistics."""
+    """A validated fit's rows as persisted :class:`Chunk` s: a data source of ``_fit``."""
 
     chunks: list  # of persisted dask.delayed Chunks: holding them keeps them in memory
     graph: dict  # the chunks' tasks (data or futures) by key
     classes: np.ndarray
-    class_weight: np.ndarray  # c_k / total_weight: the normalized weight of class k
-    total_weight: float  # sum_i s_i c_{y_i}
-    mean: np.ndarray
-    variance: np.ndarray
+    n_stored: int
     n_features: int
     dtype: np.dtype
 
+    def summarize(self) -> DataSummary:
+        """One map-reduce of :func:`class_moments` over the chunks."""
+        moments, flags = map_reduce(
+            self.chunks,
+            self.graph,
+            _chunk_summary,
+            (self.classes.size,),
+            _merge_summaries,
+            what="computing the feature statistics",
+        )
+        _raise_if_not_finite(flags, self.dtype)
+        return DataSummary(self.classes, moments, self.n_features, self.dtype)
 
-def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
-    """Validate, persist and summarize the data: the in-memory fit's preprocessing."""
+    def objective(self, loss, class_factor, *, alpha, fit_intercept, n_scores) -> DaskObjective:
+        return DaskObjective(
+            loss, self, class_factor, alpha=alpha, fit_intercept=fit_intercept, n_scores=n_scores
+        )
+
+
+def prepare(X, y, sample_weight) -> DaskData:
+    """Validate and persist the rows; find the classes."""
     dask, da = import_dask()
     X = check_array_2d(X)
     y = _row_aligned(y, X, "y")
@@ -252,11 +267,6 @@ def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
         )
     if type_of_target(classes) == "continuous":  # a sample of y is enough to say
         check_classification_targets(classes)
-    if classes.size < 2:
-        raise ValueError(
-            "SoftmaxClassifier needs samples of at least 2 classes in the data, "
-            f"but the data contains only {classes.size} class: {classes.tolist()!r}."
-        )
     if smallest_weight < 0:
         raise ValueError("Negative values in data passed to `sample_weight`")
 
@@ -271,90 +281,52 @@ def prepare(X, y, sample_weight, class_weight, fit_intercept: bool) -> DaskData:
     graph = {}
     for chunk in chunks:
         graph.update(chunk.__dask_graph__())
-    totals, class_means, squares, finite = map_reduce(
-        chunks,
-        graph,
-        _class_moments,
-        (classes.size,),
-        _merge_moments,
-        what="computing the feature statistics",
-    )
-    if not finite:
-        raise ValueError("Input X or sample_weight contains NaN or infinity.")
-
-    class_weight = _class_weights(class_weight, classes, totals)
-    total = float(class_weight @ totals)
-    if not total > 0:
-        raise ValueError(
-            "The sample weights (times the class weights) sum to zero; "
-            "at least one sample needs a positive weight."
-        )
-    share = class_weight * totals / total  # weight of each class in the normalized weights
-    mean = share @ class_means if fit_intercept else np.zeros(X.shape[1])
-    deviation = class_means - mean
-    variance = (class_weight @ squares) / total + share @ (deviation * deviation)
-    return DaskData(
-        chunks,
-        graph,
-        classes,
-        class_weight / total,
-        total,
-        mean,
-        variance,
-        n_features=int(X.shape[1]),
-        dtype=X.dtype,
-    )
-
-
-def _class_weights(class_weight, classes, totals) -> np.ndarray:
-    """``c_k``: 1, a dict's values, or "balanced" ``sum s / (K sum_{y_i = k} s_i)``
-    (0 for a class whose samples all weigh 0)."""
-    if class_weight is None:
-        return np.ones(classes.size)
-    if class_weight == "balanced":
-        with np.errstate(divide="ignore"):
-            weights = totals.sum() / (classes.size * totals)
-        return np.where(totals > 0, weights, 0.0)
-    return compute_class_weight(class_weight, classes=classes, y=classes)
+    n_samples, n_features = (int(size) for size in X.shape)
+    return DaskData(chunks, graph, classes, n_samples * n_features, n_features, X.dtype)
 
 
 def _add(a, b):
     return tuple(x + y for x, y in zip(a, b, strict=True))
 
 
-def _chunk_value_gradient(chunk, loss, class_weight, W, b, fit_intercept, n_scores):
-    objective = chunk.objective(loss, class_weight, fit_intercept, n_scores)
-    return objective.value_gradient(W, b)
+def _chunk_value_gradient(chunk, loss, class_factor, W, b, fit_intercept, n_scores):
+    return chunk.objective(loss, class_factor, fit_intercept, n_scores).value_gradient(W, b)
 
 
-def _chunk_value(chunk, loss, class_weight, W, b, fit_intercept, n_scores):
-    objective = chunk.objective(loss, class_weight, fit_intercept, n_scores)
-    return (objective.value(W, b),)
+def _chunk_value(chunk, loss, class_factor, W, b, fit_intercept, n_scores):
+    return (chunk.objective(loss, class_factor, fit_intercept, n_scores).value(W, b),)
 
 
-def _chunk_gap(chunk, loss, class_weight, W, b, fit_intercept, n_scores):
-    objective = chunk.objective(loss, class_weight, fit_intercept, n_scores)
+def _chunk_gap(chunk, loss, class_factor, W, b, fit_intercept, n_scores):
+    objective = chunk.objective(loss, class_factor, fit_intercept, n_scores)
     return (objective.fenchel_young_gap(W, b),)
 
 
 class DaskObjective:
     """``F(W, b)`` of :class:`~sklearn_softmax._objective.LinearObjective` over Dask chunks.
 
-    ``F = sum_i s_i l(W x_i + b, y_i) + alpha / 2 ||W||_F^2`` with the normalized
-    weights ``s_i = w_i c_{y_i} / sum_j w_j c_{y_j}``; each call is one map-reduce.
+    ``F = sum_i s_i class_factor[y_i] l(W x_i + b, y_i) + alpha / 2 ||W||_F^2``; each
+    call is one map-reduce.
     """
 
-    def __init__(self, loss: Loss, data: DaskData, *, alpha, fit_intercept, n_scores):
+    def __init__(self, loss: Loss, data: DaskData, class_factor, *, alpha, fit_intercept, n_scores):
         self.loss = loss
         self.data = data
+        self.class_factor = class_factor
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.n_scores = n_scores
 
-    def _map_reduce(self, chunk_function, loss, W, b, what):
+    def with_loss(self, loss: Loss) -> DaskObjective:
+        """The same chunks and penalty with another loss (a smoothing stage)."""
+        view = copy.copy(self)
+        view.loss = loss
+        return view
+
+    def _map_reduce(self, chunk_function, W, b, what):
         """Sum over the chunks of ``chunk_function``'s tuples at ``(W, b)``."""
         dtype = self.data.dtype
-        arguments = (loss, self.data.class_weight, W.astype(dtype), b.astype(dtype))
+        arguments = (self.loss, self.class_factor, W.astype(dtype), b.astype(dtype))
         arguments += (self.fit_intercept, self.n_scores)
         return map_reduce(
             self.data.chunks, self.data.graph, chunk_function, arguments, _add, what=what
@@ -363,30 +335,20 @@ class DaskObjective:
     def value_gradient(self, W: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``F(W, b)``, ``dF/dW`` of shape (n_scores, d) and ``dF/db``, float64."""
         value, grad_W, grad_b = self._map_reduce(
-            _chunk_value_gradient, self.loss, W, b, "evaluating the objective"
+            _chunk_value_gradient, W, b, "evaluating the objective"
         )
         value += 0.5 * self.alpha * float(np.vdot(W, W))
         return float(value), grad_W + self.alpha * W, grad_b
 
-    def value(self, W: np.ndarray, b: np.ndarray, loss: Loss | None = None) -> float:
-        """``F(W, b)`` with ``loss`` in place of ``self.loss``."""
-        (value,) = self._map_reduce(
-            _chunk_value, loss or self.loss, W, b, "evaluating the objective"
-        )
+    def value(self, W: np.ndarray, b: np.ndarray) -> float:
+        """``F(W, b)``."""
+        (value,) = self._map_reduce(_chunk_value, W, b, "evaluating the objective")
         return float(value) + 0.5 * self.alpha * float(np.vdot(W, W))
 
     def fenchel_young_gap(self, W: np.ndarray, b: np.ndarray) -> float:
         """``sum_i s_i FY_i`` (see ``LinearObjective.fenchel_young_gap``)."""
-        (gap,) = self._map_reduce(
-            _chunk_gap, self.loss, W, b, "evaluating the smoothing's duality gap"
-        )
+        (gap,) = self._map_reduce(_chunk_gap, W, b, "evaluating the smoothing's duality gap")
         return float(gap)
-
-
-def preconditioner(data: DaskData, n_scores: int, fit_intercept: bool) -> AffinePreconditioner:
-    """The in-memory path's coordinates, from the statistics of :func:`prepare`."""
-    scale = np.sqrt(np.maximum(data.variance, 1.0))
-    return AffinePreconditioner(data.mean, scale, n_scores, fit_intercept)
 
 
 def map_rows(X, function, *, n_outputs: int | None, dtype):

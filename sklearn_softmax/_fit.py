@@ -1,12 +1,17 @@
-"""Fitting a linear model: build the objective, choose coordinates, run the solver.
+"""One fit path for every data source: summary -> class weights, normalization and
+coordinates -> solver.
 
-The glue between :mod:`._losses`, :mod:`._objective` and :mod:`._solver`,
+A data source (:class:`InMemoryData` here, ``DaskData`` in :mod:`._dask`) is the only
+branch: it finds the classes, summarizes its rows (:mod:`._summary`) and builds the
+objective ``F = J / (C sum_i s_i c_{y_i})``; :func:`fit_linear_model` does the rest,
 independent of scikit-learn's estimator API.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -14,164 +19,248 @@ import scipy.sparse as sp
 
 from ._losses import Loss
 from ._objective import AffinePreconditioner, LinearObjective
-from ._solver import LbfgsResult, minimize_by_smoothing, minimize_lbfgs, warn_if_not_converged
+from ._solver import Callback, LbfgsResult, minimize_by_smoothing, minimize_lbfgs
+from ._summary import (
+    DataSummary,
+    check_classes,
+    class_moments,
+    class_weights,
+    feature_moments,
+    normalization,
+)
 
 
 class Objective(Protocol):
-    """What the solver needs of an objective ``F(W, b)``: in memory or on Dask."""
+    """``F(W, b)`` for one loss, in memory or on Dask."""
 
     loss: Loss
+
+    def with_loss(self, loss: Loss) -> Objective: ...
 
     def value_gradient(
         self, W: np.ndarray, b: np.ndarray
     ) -> tuple[float, np.ndarray, np.ndarray]: ...
 
-    def value(self, W: np.ndarray, b: np.ndarray, loss: Loss | None = None) -> float: ...
+    def value(self, W: np.ndarray, b: np.ndarray) -> float: ...
 
     def fenchel_young_gap(self, W: np.ndarray, b: np.ndarray) -> float: ...
 
 
-def build_objective(
-    loss: Loss,
-    X: np.ndarray | sp.spmatrix,
-    y: np.ndarray,
-    weight: np.ndarray,
-    *,
-    C: float,
-    fit_intercept: bool,
-    n_scores: int,
-) -> LinearObjective:
-    """The objective ``F = J / (C sum w)``.
+class DataSource(Protocol):
+    """Rows to fit: their classes, one summary pass, then the objective on them."""
 
-    Its weights are ``w / sum w`` and its penalty ``alpha = 1 / (C sum w)``.
-    """
-    total = float(weight.sum())
-    return LinearObjective(
-        loss,
-        X,
-        y,
-        weight / total,
-        alpha=1.0 / (C * total),
-        fit_intercept=fit_intercept,
-        n_scores=n_scores,
-    )
+    classes: np.ndarray
+    #: Stored entries of X (n x d when dense): the cost of an evaluation.
+    n_stored: int
+
+    def summarize(self) -> DataSummary: ...
+
+    def objective(
+        self,
+        loss: Loss,
+        class_factor: np.ndarray,
+        *,
+        alpha: float,
+        fit_intercept: bool,
+        n_scores: int,
+    ) -> Objective: ...
+
+
+class InMemoryData:
+    """Validated ``X`` (n, d), labels ``y`` and sample weights ``s`` (float64, >= 0)."""
+
+    def __init__(self, X: np.ndarray | sp.spmatrix, y: np.ndarray, sample_weight: np.ndarray):
+        self.X = X
+        self.classes, self.y = np.unique(y, return_inverse=True)
+        self.sample_weight = sample_weight
+        self.n_stored = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
+
+    def summarize(self) -> DataSummary:
+        """All rows as one chunk."""
+        moments = class_moments(self.X, self.y, self.sample_weight, self.classes.size)
+        return DataSummary(self.classes, moments, self.X.shape[1], self.X.dtype)
+
+    def objective(self, loss, class_factor, *, alpha, fit_intercept, n_scores) -> LinearObjective:
+        """``F`` with weights ``s_i class_factor[y_i]``."""
+        return LinearObjective(
+            loss,
+            self.X,
+            self.y,
+            self.sample_weight * class_factor[self.y],
+            alpha=alpha,
+            fit_intercept=fit_intercept,
+            n_scores=n_scores,
+        )
+
+
+@dataclass(frozen=True)
+class Start:
+    """A previous solution to start from: its classes, ``(W, b)`` and last smoothing."""
+
+    classes: np.ndarray
+    W: np.ndarray
+    b: np.ndarray
+    smoothing: float = 0.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Observers of a run: ``callback(iteration, value, stationarity)`` after each
+    iteration; for the hinges ``on_stage(mu, stage_tol)`` and ``on_gap(gap)``."""
+
+    callback: Callback | None = None
+    on_stage: Callable[[float, float], None] | None = None
+    on_gap: Callable[[float], None] | None = None
+
+
+@dataclass(frozen=True)
+class FittedLinearModel:
+    """``W`` (n_scores, d) and ``b`` (n_scores,) in float64, for ``classes``."""
+
+    classes: np.ndarray
+    W: np.ndarray
+    b: np.ndarray
+    result: LbfgsResult
 
 
 def fit_linear_model(
-    make_loss: Callable[..., Loss],
-    X: np.ndarray | sp.spmatrix,
-    y: np.ndarray,
-    weight: np.ndarray,
+    source: DataSource,
+    make_loss: Callable[[int], Loss],
     *,
     C: float,
+    class_weight,
     fit_intercept: bool,
-    n_scores: int,
-    init: tuple[np.ndarray, np.ndarray],
-    smoothing_start: float,
     tol: float,
     max_iter: int,
-    verbose: int = 0,
+    start: Start | None = None,
+    progress: Progress = Progress(),
     precondition: bool = True,
-) -> tuple[np.ndarray, np.ndarray, LbfgsResult]:
-    """Minimize ``J(W, b)`` from ``init = (W0, b0)``.
+) -> FittedLinearModel:
+    """Minimize ``J(W, b)`` on ``source`` from zeros or ``start``.
 
-    Returns ``W``, ``b`` (float64) and the solver's result.
-
-    ``make_loss(smoothing=mu)`` gives the loss (``mu = 0``: exact). A smooth loss
-    is minimized by L-BFGS directly; a non-smooth one through smooth upper
-    bounds with ``mu = smoothing_start, smoothing_start / 10, ...``
-    (:func:`minimize_by_smoothing`).
-    L-BFGS works on the preconditioned coordinates of
+    ``make_loss(n_classes)`` gives the loss. A smooth loss is minimized by L-BFGS
+    directly; a non-smooth one through smooth upper bounds with
+    ``mu = margin, margin / 10, ...`` (:func:`minimize_by_smoothing`; a start
+    continues from its last smoothing). L-BFGS works on the coordinates of
     :class:`AffinePreconditioner` (on ``(W, b)`` itself if not ``precondition``);
     the stopping rule is checked on the gradient in the original coordinates.
     """
-    objective = build_objective(
-        make_loss(), X, y, weight, C=C, fit_intercept=fit_intercept, n_scores=n_scores
+    check_classes(source.classes)
+    summary = source.summarize()
+    totals = summary.moments.totals
+    n_classes = summary.classes.size
+    n_scores = 1 if n_classes == 2 else n_classes
+    weights = class_weights(class_weight, summary.classes, totals)
+    total, alpha = normalization(weights, totals, C)
+    loss = make_loss(n_classes)
+    objective = source.objective(
+        loss, weights / total, alpha=alpha, fit_intercept=fit_intercept, n_scores=n_scores
     )
     if precondition:
-        coordinates = AffinePreconditioner.from_data(
-            X, objective.weights, n_scores=n_scores, fit_intercept=fit_intercept
+        mean, second = feature_moments(summary.moments, weights, center=fit_intercept)
+        coordinates = AffinePreconditioner.from_moments(
+            mean, second, n_scores=n_scores, fit_intercept=fit_intercept
         )
-    else:  # theta = (W, b): for comparisons
-        n_features = X.shape[1]
-        coordinates = AffinePreconditioner(
-            np.zeros(n_features), np.ones(n_features), n_scores, fit_intercept
+    else:
+        coordinates = AffinePreconditioner.identity(
+            summary.n_features, n_scores=n_scores, fit_intercept=fit_intercept
         )
-    return minimize_objective(
+    init, smoothing = _initial_state(start, summary, n_scores, loss)
+    result = _minimize(
         objective,
-        make_loss,
         coordinates,
-        init=init,
-        smoothing_start=smoothing_start,
+        init,
+        smoothing_start=smoothing,
         tol=tol,
         max_iter=max_iter,
-        history=lbfgs_history(X, coordinates.size),
-        verbose=verbose,
+        history=lbfgs_history(source.n_stored, n_scores, coordinates.size),
+        progress=progress,
     )
+    W, b = coordinates.to_model(result.x)
+    return FittedLinearModel(summary.classes, W, b, result)
 
 
-def minimize_objective(
+def _initial_state(start: Start | None, summary: DataSummary, n_scores: int, loss: Loss):
+    """``(W0, b0)`` and the first smoothing (a hinge's ``margin`` from zeros)."""
+    first_smoothing = getattr(loss, "margin", 0.0)
+    if start is None:
+        return (np.zeros((n_scores, summary.n_features)), np.zeros(n_scores)), first_smoothing
+    if not np.array_equal(summary.classes, start.classes) or start.W.shape != (
+        n_scores,
+        summary.n_features,
+    ):
+        raise ValueError(
+            "warm_start=True needs the classes and number of features of the previous "
+            f"fit: got classes {summary.classes!r} and {summary.n_features} features, "
+            f"previously {start.classes!r} and {start.W.shape[1]}."
+        )
+    W0, b0 = np.asarray(start.W, np.float64), np.asarray(start.b, np.float64)
+    return (W0, b0), start.smoothing or first_smoothing
+
+
+def _minimize(
     objective: Objective,
-    make_loss: Callable[..., Loss],
     coordinates: AffinePreconditioner,
-    *,
     init: tuple[np.ndarray, np.ndarray],
+    *,
     smoothing_start: float,
     tol: float,
     max_iter: int,
     history: int,
-    verbose: int = 0,
-) -> tuple[np.ndarray, np.ndarray, LbfgsResult]:
-    """Minimize ``objective`` (in memory or on Dask) over ``coordinates`` from ``init``.
+    progress: Progress,
+) -> LbfgsResult:
+    """Run the solver on ``objective`` over ``coordinates`` from ``init``."""
 
-    See :func:`fit_linear_model`; ``objective.loss`` is replaced by each
-    smoothing stage's loss.
-    """
+    def fun_of(stage: Objective):
+        def fun(theta):
+            W, b = coordinates.to_model(theta)
+            value, grad_W, grad_b = stage.value_gradient(W, b)
+            stationarity = max(np.abs(grad_W).max(), np.abs(grad_b).max(initial=0.0))
+            return value, coordinates.gradient_to_solver(grad_W, grad_b), stationarity
 
-    def fun(theta):
-        W, b = coordinates.to_model(theta)
-        value, grad_W, grad_b = objective.value_gradient(W, b)
-        stationarity = max(np.abs(grad_W).max(), np.abs(grad_b).max(initial=0.0))
-        return value, coordinates.gradient_to_solver(grad_W, grad_b), stationarity
+        return fun
 
     theta0 = coordinates.to_solver(*init)
-    options = {"tol": tol, "max_iter": max_iter, "verbose": verbose, "history": history}
+    options = {"tol": tol, "max_iter": max_iter, "history": history}
     if objective.loss.smooth:
-        result = minimize_lbfgs(fun, theta0, **options)
-    else:
-        exact_loss = objective.loss
+        return minimize_lbfgs(fun_of(objective), theta0, callback=progress.callback, **options)
 
-        def fun_at(smoothing):
-            objective.loss = make_loss(smoothing=smoothing)
-            return fun
+    stages: dict[float, Objective] = {}
 
-        # The smoothing's gap is measured against the exact loss of the zero
-        # model (margin per sample for Crammer-Singer): a scale that, unlike the
-        # optimum, does not shrink on nearly separable data.
-        zero_model_loss = objective.value(
-            np.zeros_like(init[0]), np.zeros_like(init[1]), exact_loss
-        )
+    def stage_at(smoothing: float) -> Objective:
+        if smoothing not in stages:
+            stages[smoothing] = objective.with_loss(
+                dataclasses.replace(objective.loss, smoothing=smoothing)
+            )
+        return stages[smoothing]
 
-        def relative_gap(theta):
-            return objective.fenchel_young_gap(*coordinates.to_model(theta)) / zero_model_loss
+    # The smoothing's gap is measured against the exact loss of the zero model
+    # (margin per sample for Crammer-Singer): a scale that, unlike the optimum,
+    # does not shrink on nearly separable data.
+    zero_model_loss = objective.value(np.zeros_like(init[0]), np.zeros_like(init[1]))
 
-        result = minimize_by_smoothing(
-            fun_at, relative_gap, theta0, start=smoothing_start, **options
-        )
-    warn_if_not_converged(result, tol=tol, max_iter=max_iter)
-    W, b = coordinates.to_model(result.x)
-    return W, b, result
+    def relative_gap(theta: np.ndarray, smoothing: float) -> float:
+        gap = stage_at(smoothing).fenchel_young_gap(*coordinates.to_model(theta))
+        return gap / zero_model_loss
+
+    return minimize_by_smoothing(
+        lambda smoothing: fun_of(stage_at(smoothing)),
+        relative_gap,
+        theta0,
+        start=smoothing_start,
+        callback=progress.callback,
+        on_stage=progress.on_stage,
+        on_gap=progress.on_gap,
+        **options,
+    )
 
 
-def lbfgs_history(X: np.ndarray | sp.spmatrix, n_parameters: int) -> int:
+def lbfgs_history(n_stored: int, n_scores: int, n_parameters: int) -> int:
     """How many L-BFGS correction pairs to keep: as many as stay cheap, 10 to 100.
 
     An L-BFGS step costs about ``10 * history * n_parameters`` flops, an
-    evaluation about ``4 * n_scores * nnz(X)``. On small, badly conditioned
-    problems (raw shuttle: 70 parameters) 100 pairs need ten times fewer
-    iterations than 10; on wide sparse ones (R8: 190k parameters) the steps
-    would cost more than the evaluations.
+    evaluation about ``4 * n_scores * n_stored`` (``n_stored``: entries of X).
+    Small, badly conditioned problems need far fewer iterations with a long
+    history; on wide sparse ones the steps would cost more than the evaluations.
     """
-    nnz = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
-    n_scores = max(1, n_parameters // (X.shape[1] + 1))
-    return int(np.clip(nnz * n_scores / (10 * n_parameters), 10, 100))
+    return int(np.clip(n_stored * n_scores / (10 * n_parameters), 10, 100))

@@ -16,15 +16,12 @@ original coordinates and mapped with ``O(n_scores d)`` work.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import scipy.sparse as sp
 
 from ._losses import Loss
-
-#: Elements (rows x features, or stored values) handled per block when a pass
-#: over X needs temporaries: small next to the n x K score buffer of a fit, so
-#: that computing the feature statistics never sets the fit's peak memory.
-_BLOCK_ELEMENTS = 1 << 14
 
 
 class LinearObjective:
@@ -33,6 +30,16 @@ class LinearObjective:
     Holds one ``(n_scores, n_samples)`` buffer in ``X``'s dtype, reused by every
     evaluation: it holds the scores, then the loss gradient w.r.t. them.
     """
+
+    @property
+    def n_samples(self) -> int:
+        return self.X.shape[0]
+
+    def with_loss(self, loss: Loss) -> LinearObjective:
+        """The same data, penalty and buffer with another loss (a smoothing stage)."""
+        view = copy.copy(self)
+        view.loss = loss
+        return view
 
     def __init__(
         self,
@@ -86,11 +93,11 @@ class LinearObjective:
             grad_W += self.alpha * W
         return value, grad_W, grad_b
 
-    def value(self, W: np.ndarray, b: np.ndarray, loss: Loss | None = None) -> float:
-        """``F(W, b)`` without the gradient, with ``loss`` in place of ``self.loss``."""
+    def value(self, W: np.ndarray, b: np.ndarray) -> float:
+        """``F(W, b)`` without the gradient."""
         dtype = self.X.dtype
         Z = self._compute_scores(W.astype(dtype), b.astype(dtype))
-        per_sample, _ = (loss or self.loss).loss_gradient(Z, self.y, gradient=False)
+        per_sample, _ = self.loss.loss_gradient(Z, self.y, gradient=False)
         penalty = 0.5 * self.alpha * float(np.vdot(W, W))
         return float(np.dot(per_sample, self.weights)) + penalty
 
@@ -107,64 +114,6 @@ class LinearObjective:
         dtype = self.X.dtype
         Z = self._compute_scores(W.astype(dtype), b.astype(dtype))
         return float(np.dot(self.loss.fenchel_young_gap(Z, self.y), self.weights))
-
-
-def _dense_weighted_moments(
-    X: np.ndarray, weight: np.ndarray, center: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted column mean (0 unless ``center``) and second moment about it.
-
-    Two passes over row blocks converted to float64: no copy of ``X``, no
-    cancellation for features with a large offset.
-    """
-    n_samples, n_features = X.shape
-    step = max(1, _BLOCK_ELEMENTS // max(1, n_features))
-    blocks = [slice(start, start + step) for start in range(0, n_samples, step)]
-    mean = np.zeros(n_features)
-    if center:
-        for rows in blocks:
-            mean += weight[rows] @ np.asarray(X[rows], dtype=np.float64)
-    second = np.zeros(n_features)
-    for rows in blocks:
-        deviation = np.asarray(X[rows], dtype=np.float64) - mean
-        second += weight[rows] @ (deviation * deviation)
-    return mean, second
-
-
-def _stored_values(X: sp.spmatrix):
-    """Blocks ``(rows, cols, values)`` of the stored entries of a canonical CSR/CSC."""
-    by_row = X.format == "csr"
-    for start in range(0, X.nnz, _BLOCK_ELEMENTS):
-        stop = min(start + _BLOCK_ELEMENTS, X.nnz)
-        major = np.searchsorted(X.indptr, np.arange(start, stop), side="right") - 1
-        minor = X.indices[start:stop]
-        rows, cols = (major, minor) if by_row else (minor, major)
-        yield rows, cols, X.data[start:stop].astype(np.float64)
-
-
-def _sparse_weighted_moments(
-    X: sp.spmatrix, weight: np.ndarray, center: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted column mean (0 unless ``center``) and second moment about it.
-
-    Two passes over the stored values in blocks; the implicit zeros add
-    ``mean^2`` times their weight: ``sum_stored w ((x - m)^2 - m^2) + m^2 sum w``.
-    Only non-canonical input (duplicate entries) is copied, to sum duplicates.
-    """
-    if X.format not in ("csr", "csc") or not X.has_canonical_format:
-        X = X.tocsr(copy=True)
-        X.sum_duplicates()
-    n_features = X.shape[1]
-    mean = np.zeros(n_features)
-    if center:
-        for rows, cols, values in _stored_values(X):
-            mean += np.bincount(cols, weights=values * weight[rows], minlength=n_features)
-    second = mean * mean * weight.sum()
-    for rows, cols, values in _stored_values(X):
-        deviation = values - mean[cols]
-        excess = (deviation * deviation - mean[cols] ** 2) * weight[rows]
-        second += np.bincount(cols, weights=excess, minlength=n_features)
-    return mean, np.maximum(second, 0.0)
 
 
 class AffinePreconditioner:
@@ -188,18 +137,17 @@ class AffinePreconditioner:
         self.fit_intercept = fit_intercept
 
     @classmethod
-    def from_data(
-        cls,
-        X: np.ndarray | sp.spmatrix,
-        weights: np.ndarray,
-        *,
-        n_scores: int,
-        fit_intercept: bool,
+    def from_moments(
+        cls, mean: np.ndarray, second_moment: np.ndarray, *, n_scores: int, fit_intercept: bool
     ) -> AffinePreconditioner:
-        """Statistics of ``X`` under ``weights`` (which sum to 1)."""
-        moments = _sparse_weighted_moments if sp.issparse(X) else _dense_weighted_moments
-        mean, variance = moments(X, weights, fit_intercept)
-        return cls(mean, np.sqrt(np.maximum(variance, 1.0)), n_scores, fit_intercept)
+        """``mu = mean`` and ``sigma = sqrt(max(second_moment, 1))``, the second moment
+        about ``mean`` (see :func:`~sklearn_softmax._summary.feature_moments`)."""
+        return cls(mean, np.sqrt(np.maximum(second_moment, 1.0)), n_scores, fit_intercept)
+
+    @classmethod
+    def identity(cls, n_features: int, *, n_scores: int, fit_intercept: bool):
+        """``theta = (W, b)`` itself: for comparisons."""
+        return cls(np.zeros(n_features), np.ones(n_features), n_scores, fit_intercept)
 
     @property
     def size(self) -> int:
