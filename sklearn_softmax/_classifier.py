@@ -9,9 +9,9 @@ from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -21,22 +21,56 @@ from sklearn.utils.validation import (
 )
 
 from . import _dask
+from ._caller import warn_at_caller
 from ._dask import is_dask_collection
-from ._fit import fit_linear_model, lbfgs_history, minimize_objective
-from ._losses import LOSSES, MULTICLASS_HINGES, make_loss
-
-#: ``tol=None`` means this, per loss.
-DEFAULT_TOL = {"cross_entropy": 1e-5, "hinge": 1e-4, "squared_hinge": 1e-4}
+from ._fit import InMemoryData, Progress, Start, fit_linear_model
+from ._losses import (
+    LOSSES,
+    MULTICLASS_HINGES,
+    BinaryCrossEntropy,
+    MultinomialCrossEntropy,
+    loss_kind,
+    make_loss,
+)
+from ._solver import convergence_message
 
 
 def _has_proba(estimator: SoftmaxClassifier) -> bool:
-    """``predict_proba`` exists for the cross-entropy loss only."""
-    if estimator.loss != "cross_entropy":
+    """``predict_proba`` exists for the losses whose scores are log-probabilities."""
+    if not loss_kind(estimator.loss).has_proba:
+        with_proba = [name for name, kind in LOSSES.items() if kind.has_proba]
         raise AttributeError(
-            f"predict_proba is not available when loss={estimator.loss!r}; "
-            "only loss='cross_entropy' models class probabilities."
+            f"predict_proba is not available when loss={estimator.loss!r}; only "
+            f"loss={' or '.join(map(repr, with_proba))} models class probabilities."
         )
     return True
+
+
+def _probability_model(n_classes: int):
+    """The cross-entropy loss class whose scores are log-probabilities."""
+    return BinaryCrossEntropy if n_classes == 2 else MultinomialCrossEntropy
+
+
+def _progress(curve: list[float], verbose: int) -> Progress:
+    """Record each iteration's objective in ``curve``; print it if ``verbose``."""
+
+    def record(iteration: int, value: float, stationarity: float) -> None:
+        curve.append(value)
+        if verbose:
+            print(
+                f"iter {iteration:5d}  objective {value:.10e}  max|grad| {stationarity:.3e}",
+                flush=True,
+            )
+
+    if not verbose:
+        return Progress(callback=record)
+    return Progress(
+        callback=record,
+        on_stage=lambda mu, tol: print(
+            f"smoothing mu = {mu:.1e}, gradient tol = {tol:.1e}", flush=True
+        ),
+        on_gap=lambda gap: print(f"relative smoothing gap {gap:.2e}", flush=True),
+    )
 
 
 class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
@@ -170,7 +204,20 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None) -> SoftmaxClassifier:
         """Fit the model to ``X`` of shape (n_samples, n_features) and labels ``y``.
 
-        ``X`` may be dense (float64 kept, float32 kept) or scipy sparse CSR/CSC.
+        ``X`` may be dense (float64 kept, float32 kept), scipy sparse CSR/CSC, or a
+        Dask array (fitted chunk by chunk where it lives).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights ``s_i``.
+
+        Returns
+        -------
+        self : SoftmaxClassifier
         """
         if self.label_smoothing and self.loss != "cross_entropy":
             raise ValueError(
@@ -178,130 +225,61 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
                 f"label_smoothing={self.label_smoothing!r} with loss={self.loss!r}."
             )
         if any(map(is_dask_collection, (X, y, sample_weight))):
-            return self._fit_dask(X, y, sample_weight)
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
-        )
-        check_classification_targets(y)
-        classes, y_index = np.unique(y, return_inverse=True)
-        if classes.size < 2:
-            raise ValueError(
-                "SoftmaxClassifier needs samples of at least 2 classes in the data, "
-                f"but the data contains only 1 class: {classes[0]!r}."
+            source = _dask.prepare(X, y, sample_weight)
+            n_features, dtype = source.n_features, source.dtype
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+            self.n_features_in_ = n_features
+        else:
+            X, y = validate_data(
+                self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
             )
-        weight = self._sample_weight(y_index, classes, X, sample_weight)
-        n_scores = 1 if classes.size == 2 else classes.size
-        init, smoothing_start = self._initial_state(classes, n_scores, X.shape[1])
-        W, b, result = fit_linear_model(
-            self._loss_factory(classes.size),
-            X,
-            y_index,
-            weight,
+            check_classification_targets(y)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+            source = InMemoryData(X, y, sample_weight)
+            dtype = X.dtype
+        curve: list[float] = []
+        fitted = fit_linear_model(
+            source,
+            partial(
+                make_loss,
+                self.loss,
+                multiclass_hinge=self.multiclass_hinge,
+                label_smoothing=self.label_smoothing,
+                margin=self.margin,
+            ),
             C=self.C,
+            class_weight=self.class_weight,
             fit_intercept=self.fit_intercept,
-            n_scores=n_scores,
-            init=init,
-            smoothing_start=smoothing_start,
             tol=self._tol,
             max_iter=self.max_iter,
-            verbose=self.verbose,
+            start=self._warm_start(),
+            progress=_progress(curve, self.verbose),
         )
-        return self._set_solution(classes, W, b, result, X.dtype)
-
-    def _fit_dask(self, X, y, sample_weight) -> SoftmaxClassifier:
-        """:meth:`fit` on a Dask array: a map-reduce over its row chunks per evaluation."""
-        data = _dask.prepare(X, y, sample_weight, self.class_weight, self.fit_intercept)
-        self.n_features_in_ = data.n_features
-        if hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        n_scores = 1 if data.classes.size == 2 else data.classes.size
-        init, smoothing_start = self._initial_state(data.classes, n_scores, data.n_features)
-        make = self._loss_factory(data.classes.size)
-        objective = _dask.DaskObjective(
-            make(),
-            data,
-            alpha=1.0 / (self.C * data.total_weight),
-            fit_intercept=self.fit_intercept,
-            n_scores=n_scores,
+        message = convergence_message(
+            fitted.result, tol=self._tol, max_iter=self.max_iter, dtype=dtype
         )
-        coordinates = _dask.preconditioner(data, n_scores, self.fit_intercept)
-        W, b, result = minimize_objective(
-            objective,
-            make,
-            coordinates,
-            init=init,
-            smoothing_start=smoothing_start,
-            tol=self._tol,
-            max_iter=self.max_iter,
-            history=lbfgs_history(X, coordinates.size),
-            verbose=self.verbose,
-        )
-        return self._set_solution(data.classes, W, b, result, data.dtype)
+        if message is not None:
+            warn_at_caller(message, ConvergenceWarning)
+        self.classes_ = fitted.classes
+        self.coef_ = fitted.W.astype(dtype)
+        self.intercept_ = fitted.b.astype(dtype)
+        self.n_iter_ = fitted.result.n_iter
+        self.loss_curve_ = curve
+        self._final_smoothing = fitted.result.smoothing
+        return self
 
     @property
     def _tol(self) -> float:
-        return self.tol if self.tol is not None else DEFAULT_TOL[self.loss]
+        return self.tol if self.tol is not None else LOSSES[self.loss].default_tol
 
-    def _loss_factory(self, n_classes: int):
-        """``make(smoothing=mu)``: this model's loss for ``n_classes`` classes."""
-        return partial(
-            make_loss,
-            self.loss,
-            n_classes,
-            multiclass_hinge=self.multiclass_hinge,
-            label_smoothing=self.label_smoothing,
-            margin=self.margin,
-        )
-
-    def _set_solution(self, classes, W, b, result, dtype) -> SoftmaxClassifier:
-        """Store the fitted attributes."""
-        self.classes_ = classes
-        self.coef_ = W.astype(dtype)
-        self.intercept_ = b.astype(dtype)
-        self.n_iter_ = result.n_iter
-        self.loss_curve_ = result.loss_curve
-        self._final_smoothing = result.smoothing
-        return self
-
-    def _sample_weight(self, y_index, classes, X, sample_weight) -> np.ndarray:
-        """``s_i c_{y_i}`` in float64; rejects negative or all-zero weights."""
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-        if self.class_weight is not None:
-            # A class whose samples all weigh 0 gets an infinite "balanced" weight.
-            with np.errstate(invalid="ignore", divide="ignore"):
-                class_weight = compute_class_weight(
-                    self.class_weight,
-                    classes=classes,
-                    y=classes[y_index],
-                    sample_weight=sample_weight,
-                )
-                weighted = sample_weight * class_weight[y_index]
-            sample_weight = np.where(sample_weight > 0, weighted, 0.0)
-        if not sample_weight.sum() > 0:
-            raise ValueError(
-                "The sample weights (times the class weights) sum to zero; "
-                "at least one sample needs a positive weight."
-            )
-        return sample_weight
-
-    def _initial_state(self, classes, n_scores, n_features):
-        """``(W, b)`` to start from and the first smoothing of a hinge fit.
-
-        Zeros and ``margin``; under ``warm_start``, the previous ``coef_``,
-        ``intercept_`` and the smoothing the previous hinge fit ended with.
-        """
+    def _warm_start(self) -> Start | None:
+        """The previous solution, under ``warm_start``."""
         if not (self.warm_start and hasattr(self, "coef_")):
-            return (np.zeros((n_scores, n_features)), np.zeros(n_scores)), self.margin
-        if not np.array_equal(classes, self.classes_) or self.coef_.shape[1] != n_features:
-            raise ValueError(
-                "warm_start=True needs the classes and number of features of the previous "
-                f"fit: got classes {classes!r} and {n_features} features, previously "
-                f"{self.classes_!r} and {self.coef_.shape[1]}."
-            )
-        init = (self.coef_.astype(np.float64), self.intercept_.astype(np.float64))
-        return init, self._final_smoothing or self.margin
+            return None
+        return Start(self.classes_, self.coef_, self.intercept_, self._final_smoothing)
 
     def decision_function(self, X):
         """Scores ``W x + b``, shape (n_samples, n_classes), or (n_samples,) with two classes.
@@ -351,8 +329,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         if is_dask_collection(X):
             return self._map_dask(X, "predict_proba")
         check_is_fitted(self)
-        loss = make_loss("cross_entropy", self.classes_.size)
-        return loss.predict_proba(self._scores(X)).T
+        return _probability_model(self.classes_.size).predict_proba(self._scores(X)).T
 
     @available_if(_has_proba)
     def predict_log_proba(self, X) -> np.ndarray:
@@ -360,5 +337,4 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         if is_dask_collection(X):
             return self._map_dask(X, "predict_log_proba")
         check_is_fitted(self)
-        loss = make_loss("cross_entropy", self.classes_.size)
-        return loss.predict_log_proba(self._scores(X)).T
+        return _probability_model(self.classes_.size).predict_log_proba(self._scores(X)).T

@@ -1,26 +1,28 @@
-"""The L-BFGS driver: scipy's L-BFGS-B with our stopping rule, warnings and progress.
+"""The L-BFGS driver: scipy's L-BFGS-B with our stopping rule, observed by a callback.
 
 :func:`minimize_lbfgs` minimizes a smooth objective. :func:`minimize_by_smoothing`
 minimizes a non-smooth one (the hinge losses) through a sequence of smooth upper
-bounds, each solved by :func:`minimize_lbfgs` from the previous solution. Neither
-warns; :func:`warn_if_not_converged` words the warning for the user's settings.
+bounds, each solved by :func:`minimize_lbfgs` from the previous solution. Both
+report each iteration to ``callback(iteration, value, stationarity)`` and neither
+prints nor warns: :func:`convergence_message` words what a caller may warn.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import ThreadpoolController
 
 #: ``fun(theta) -> (value, gradient w.r.t. theta, stationarity)``, where
 #: stationarity is the measure compared with ``tol`` (the largest absolute
 #: gradient entry in the problem's own coordinates).
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray, float]]
+
+#: ``callback(iteration, value, stationarity)``, after each iteration (from 1).
+Callback = Callable[[int, float, float], None]
 
 #: Each smoothing stage divides the smoothing parameter by this.
 SMOOTHING_DECREASE = 10.0
@@ -30,7 +32,7 @@ SMOOTHING_DECREASE = 10.0
 STAGE_TOL_PER_MU = 1e-2
 
 #: Why a run stopped.
-CONVERGED, MAX_ITER, LINE_SEARCH, PRECISION = "converged", "max_iter", "line_search", "precision"
+CONVERGED, MAX_ITER, PRECISION = "converged", "max_iter", "precision"
 
 
 @dataclass
@@ -38,11 +40,11 @@ class LbfgsResult:
     """What a run of :func:`minimize_lbfgs` or :func:`minimize_by_smoothing` found."""
 
     x: np.ndarray
+    #: Iterations run: 0 when the start already met the stopping rule.
     n_iter: int
     reason: str
     #: The stopping measure at ``x``: the largest gradient entry.
     stationarity: float
-    loss_curve: list[float] = field(default_factory=list)
     #: The last smoothing of :func:`minimize_by_smoothing` (0: none).
     smoothing: float = 0.0
 
@@ -62,59 +64,65 @@ def _blas_controller() -> ThreadpoolController:
     return _BLAS_CONTROLLER
 
 
-class _Tracker:
-    """Wraps the objective: remembers the last evaluation, records iterations.
+class _BlasThreads:
+    """Run scipy's L-BFGS code with single-threaded BLAS, ``fun`` with the usual threads.
 
-    BLAS runs single-threaded while scipy's L-BFGS code works on the short
-    ``theta`` vectors and with its usual threads inside ``fun``. NumPy and scipy
-    wheels each bundle their own OpenBLAS: without this, the threads one of
-    them leaves spinning after a matrix product contend with the other's, and
-    each L-BFGS step costs milliseconds (20x the fit time on small data).
+    NumPy and scipy wheels each bundle their own OpenBLAS: without this, the
+    threads one of them leaves spinning after a matrix product contend with the
+    other's, and each L-BFGS step costs milliseconds (20x the fit time on small data).
     """
 
-    def __init__(self, fun: Objective, tol: float, verbose: int, first_iter: int):
-        self.blas_threads = _blas_controller().info()
-        self.fun = fun
-        self.tol = tol
-        self.verbose = verbose
-        self.first_iter = first_iter
-        self.last_x: np.ndarray | None = None
-        self.last_stationarity = np.inf
-        self.loss_curve: list[float] = []
-        self.reached_tol = False
+    def __init__(self):
+        self.usual = _blas_controller().info()
 
-    def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        with _blas_controller().limit(limits=self.blas_threads, user_api="blas"):
-            value, grad, stationarity = self.fun(x)
+    def single(self):
+        """Context: one BLAS thread (around the whole L-BFGS run)."""
+        return _blas_controller().limit(limits=1, user_api="blas")
+
+    def wrap(self, fun: Objective) -> Objective:
+        """``fun`` run with the usual BLAS threads."""
+
+        def with_usual_threads(x):
+            with _blas_controller().limit(limits=self.usual, user_api="blas"):
+                return fun(x)
+
+        return with_usual_threads
+
+
+def _finite(fun: Objective) -> Objective:
+    """``fun`` that raises FloatingPointError instead of returning a non-finite value."""
+
+    def checked(x):
+        value, grad, stationarity = fun(x)
         if not (np.isfinite(value) and np.all(np.isfinite(grad))):
             raise FloatingPointError(
                 "The objective or its gradient is not finite; the data or "
                 "parameters overflow the floating point range."
             )
-        self.last_x = x.copy()
-        self.last_stationarity = stationarity
+        return value, grad, stationarity
+
+    return checked
+
+
+class _LastEvaluation:
+    """``fun`` that remembers its last point, so that the stationarity at the point
+    scipy accepts (its last evaluation) costs no second evaluation."""
+
+    def __init__(self, fun: Objective):
+        self.fun = fun
+        self.x: np.ndarray | None = None
+        self.result: tuple[float, np.ndarray, float] | None = None
+
+    def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray, float]:
+        if self.x is None or not np.array_equal(self.x, x):
+            self.result = self.fun(x)
+            self.x = x.copy()
+        return self.result
+
+    def value_gradient(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """What scipy calls: value and gradient."""
+        value, grad, _ = self(x)
         return value, grad
-
-    def stationarity_at(self, x: np.ndarray) -> float:
-        """The stopping measure at ``x``, evaluating ``fun`` again only if needed."""
-        if self.last_x is None or not np.array_equal(self.last_x, x):
-            self(x)
-        return self.last_stationarity
-
-    def callback(self, intermediate_result) -> None:
-        """Called by scipy after each iteration, at the accepted point."""
-        value = float(intermediate_result.fun)
-        self.loss_curve.append(value)
-        stationarity = self.stationarity_at(intermediate_result.x)
-        if self.verbose:
-            iteration = self.first_iter + len(self.loss_curve) - 1
-            print(
-                f"iter {iteration:5d}  objective {value:.10e}  max|grad| {stationarity:.3e}",
-                flush=True,
-            )
-        if stationarity <= self.tol:
-            self.reached_tol = True
-            raise StopIteration
 
 
 def minimize_lbfgs(
@@ -124,97 +132,112 @@ def minimize_lbfgs(
     tol: float,
     max_iter: int,
     history: int = 10,
-    verbose: int = 0,
+    callback: Callback | None = None,
     first_iter: int = 1,
 ) -> LbfgsResult:
     """Minimize ``fun`` from ``x0`` with L-BFGS until stationarity <= ``tol``.
 
-    Stops with reason ``MAX_ITER`` after ``max_iter`` iterations, ``LINE_SEARCH``
-    when the line search fails, and ``PRECISION`` when the objective no longer
-    decreases at machine precision (scipy's ``ftol`` test) above ``tol``.
-    ``first_iter`` numbers the iterations in verbose output.
+    A start that meets the rule returns at once, with ``n_iter = 0``. Stops with
+    reason ``MAX_ITER`` after ``max_iter`` iterations, and ``PRECISION`` when no
+    step along the search direction (after scipy's restart from steepest descent)
+    decreases the objective as computed: its changes there are below the rounding
+    of the arithmetic. scipy's own relative-decrease test (``ftol``) is off: it is
+    absolute below 1, so it stopped fits of small objectives early.
+    ``callback(first_iter + k, value, stationarity)`` follows the k-th iteration.
     """
-    tracker = _Tracker(fun, tol, verbose, first_iter)
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    threads = _BlasThreads()
+    evaluate = _LastEvaluation(_finite(threads.wrap(fun)))
+    _, _, stationarity = evaluate(x0)
+    if stationarity <= tol:
+        return LbfgsResult(x0, 0, CONVERGED, stationarity)
+    n_iter = 0
+
+    def after_iteration(intermediate_result) -> None:
+        nonlocal n_iter
+        n_iter += 1
+        _, _, stationarity = evaluate(intermediate_result.x)
+        if callback is not None:
+            callback(first_iter + n_iter - 1, float(intermediate_result.fun), stationarity)
+        if stationarity <= tol:
+            raise StopIteration
+
+    with threads.single():
         result = minimize(
-            tracker,
+            evaluate.value_gradient,
             x0,
             method="L-BFGS-B",
             jac=True,
-            callback=tracker.callback,
+            callback=after_iteration,
             options={
                 "maxiter": max_iter,
                 "maxcor": history,
                 "maxls": 50,
                 "maxfun": max_iter * 60,
                 "gtol": 0.0,
-                "ftol": 64 * np.finfo(float).eps,
+                "ftol": 0.0,
             },
         )
-    stationarity = tracker.stationarity_at(result.x)
-    if tracker.reached_tol or stationarity <= tol:
+    _, _, stationarity = evaluate(result.x)
+    if stationarity <= tol:
         reason = CONVERGED
-    elif result.status == 0:
-        reason = PRECISION
-    elif result.status == 1:
+    elif n_iter >= max_iter or result.status == 1:
         reason = MAX_ITER
     else:
-        reason = LINE_SEARCH
-    return LbfgsResult(
-        x=result.x,
-        n_iter=max(1, len(tracker.loss_curve)),
-        reason=reason,
-        stationarity=stationarity,
-        loss_curve=tracker.loss_curve,
-    )
+        reason = PRECISION
+    return LbfgsResult(result.x, n_iter, reason, stationarity)
 
 
 def minimize_by_smoothing(
     fun_at: Callable[[float], Objective],
-    smoothing_gap: Callable[[np.ndarray], float],
+    smoothing_gap: Callable[[np.ndarray, float], float],
     x0: np.ndarray,
     *,
     start: float,
     tol: float,
     max_iter: int,
     history: int = 10,
-    verbose: int = 0,
+    callback: Callback | None = None,
+    on_stage: Callable[[float, float], None] | None = None,
+    on_gap: Callable[[float], None] | None = None,
 ) -> LbfgsResult:
     """Minimize a non-smooth ``F_0`` through smooth upper bounds ``F_mu >= F_0``.
 
     ``fun_at(mu)`` is the objective ``F_mu``. Starting at ``mu = start``, each
     stage runs :func:`minimize_lbfgs` from the previous solution ``x`` and then
-    divides ``mu`` by 10, until ``smoothing_gap(x)`` (how much the smoothing
+    divides ``mu`` by 10, until ``smoothing_gap(x, mu)`` (how much the smoothing
     alone can cost, in units the caller chose) is at most ``tol`` at the end of
     a stage that met the gradient rule at ``tol``. Stages before that stop at the
     looser ``max(tol, mu * STAGE_TOL_PER_MU)``: they only warm-start the next
-    one. ``max_iter`` bounds the iterations of all stages together.
+    one. ``max_iter`` bounds the iterations of all stages together. A start that
+    meets both rules at ``mu = start`` returns with ``n_iter = 0``.
+    ``on_stage(mu, stage_tol)`` precedes each stage, ``on_gap(gap)`` follows it.
     """
-    x, n_iter, loss_curve = x0, 0, []
+    x, n_iter = x0, 0
     smoothing = start
     stage_tol = max(tol, smoothing * STAGE_TOL_PER_MU)
+    if smoothing_gap(x, smoothing) <= tol:  # a warm start at its final smoothing: check it at tol
+        stage_tol = tol
     while True:
-        if verbose:
-            print(f"smoothing mu = {smoothing:.1e}, gradient tol = {stage_tol:.1e}", flush=True)
+        if on_stage is not None:
+            on_stage(smoothing, stage_tol)
         stage = minimize_lbfgs(
             fun_at(smoothing),
             x,
             tol=stage_tol,
             max_iter=max_iter - n_iter,
             history=history,
-            verbose=verbose,
+            callback=callback,
             first_iter=n_iter + 1,
         )
         x = stage.x
         n_iter += stage.n_iter
-        loss_curve += stage.loss_curve
         # A stage stopped by the precision of the arithmetic still warm-starts
-        # the next smoothing well; the others end the run.
-        if stage.reason not in (CONVERGED, PRECISION):
-            return LbfgsResult(x, n_iter, stage.reason, stage.stationarity, loss_curve, smoothing)
-        gap = smoothing_gap(x)
-        if verbose:
-            print(f"relative smoothing gap {gap:.2e}", flush=True)
+        # the next smoothing well; running out of iterations ends the run.
+        if stage.reason == MAX_ITER:
+            return LbfgsResult(x, n_iter, MAX_ITER, stage.stationarity, smoothing)
+        gap = smoothing_gap(x, smoothing)
+        if on_gap is not None:
+            on_gap(gap)
         if gap <= tol and stage_tol <= tol:
             reason = stage.reason
         elif n_iter >= max_iter:
@@ -222,25 +245,23 @@ def minimize_by_smoothing(
         else:
             reason = None
         if reason is not None:
-            return LbfgsResult(x, n_iter, reason, stage.stationarity, loss_curve, smoothing)
+            return LbfgsResult(x, n_iter, reason, stage.stationarity, smoothing)
         if gap > tol:
             smoothing /= SMOOTHING_DECREASE
         stage_tol = tol if gap <= tol else max(tol, smoothing * STAGE_TOL_PER_MU)
 
 
-def warn_if_not_converged(result: LbfgsResult, *, tol: float, max_iter: int) -> None:
-    """Warn with :class:`ConvergenceWarning` saying why ``result`` is not converged."""
+def convergence_message(result: LbfgsResult, *, tol: float, max_iter: int, dtype) -> str | None:
+    """Why ``result`` did not converge and what to do, or None if it did."""
     if result.converged:
-        return
+        return None
     state = f"the largest gradient entry is {result.stationarity:.3g} (tol={tol})"
     if result.reason == MAX_ITER:
-        why = f"stopped at max_iter={max_iter} iterations; {state}. Increase max_iter."
-    elif result.reason == PRECISION:
-        why = (
-            f"stopped because the objective no longer decreases at the floating point "
-            f"precision of the computation; {state}. Use float64 data, scale extreme "
-            "features, or a larger tol."
-        )
-    else:
-        why = f"stopped because the line search failed to decrease the objective; {state}."
-    warnings.warn(f"L-BFGS {why}", ConvergenceWarning, stacklevel=3)
+        return f"L-BFGS stopped at max_iter={max_iter} iterations; {state}. Increase max_iter."
+    dtype = np.dtype(dtype)
+    advice = "Use float64 data or a larger tol." if dtype == np.float32 else "Use a larger tol."
+    return (
+        "L-BFGS stopped because no step decreases the objective by more than the rounding "
+        f"of its {dtype} arithmetic; {state}: below what this precision resolves here. "
+        f"{advice}"
+    )
