@@ -23,21 +23,18 @@ True
 
 from __future__ import annotations
 
-import warnings
+from numbers import Real
 
 import numpy as np
 from sklearn import get_config
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.metadata_routing import MetadataRequest
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight
 
-from ._losses import (
-    MULTICLASS_HINGES,
-    BinaryHinge,
-    CrammerSingerHinge,
-    MultinomialCrossEntropy,
-    WestonWatkinsHinge,
-)
+from ._caller import warn_at_caller
+from ._losses import MULTICLASS_HINGES, make_loss
 
 __all__ = [
     "SCORERS",
@@ -50,51 +47,147 @@ __all__ = [
 ]
 
 
-def _encode_labels(y_true, labels, n_columns: int, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """Class indices of ``y_true`` in the sorted ``labels`` (or its own labels)."""
+#: The dtypes log_loss keeps its probabilities in; each is clipped with its own eps.
+_PROBA_DTYPES = (np.float64, np.float32, np.float16)
+
+
+def _classes(y_true, labels) -> tuple[np.ndarray, np.ndarray]:
+    """``y_true`` as 1-D and the sorted classes: the unique ``labels``, else those of ``y_true``.
+
+    Checks, with :func:`sklearn.metrics.log_loss`'s wording, that ``y_true`` is
+    within ``labels`` and that there are at least 2 classes.
+    """
     y_true = column_or_1d(y_true)
     classes = np.unique(y_true if labels is None else column_or_1d(labels))
+    if labels is not None and not np.all(np.isin(y_true, classes)):
+        undeclared = set(np.setdiff1d(y_true, classes).tolist())
+        raise ValueError(
+            f"y_true contains values {undeclared} not belonging to the passed labels {labels}."
+        )
     if classes.size < 2:
         raise ValueError(
-            f"The loss needs at least 2 labels, got {classes.tolist()!r}; "
-            "pass all class labels through the labels argument."
-        )
-    if n_columns != classes.size:
-        hint = (
-            "pass all class labels through the labels argument"
+            f"y_true contains only one label ({classes[0]}). Please provide the list of "
+            "all expected class labels explicitly through the labels argument."
             if labels is None
-            else "its columns must match the sorted labels"
+            else f"The labels array needs to contain at least two labels, got {classes}."
         )
-        raise ValueError(
-            f"{what} has {n_columns} columns but there are {classes.size} labels "
-            f"{classes.tolist()!r}; {hint}."
+    return y_true, classes
+
+
+def _check_n_columns(classes: np.ndarray, n_columns: int, labels, what: str) -> None:
+    """One column of ``what`` per class, with log_loss's wording."""
+    if n_columns == classes.size:
+        return
+    raise ValueError(
+        f"y_true and {what} contain different number of classes: {classes.size} vs "
+        f"{n_columns}. Please provide the true labels explicitly through the labels "
+        f"argument. Classes found in y_true: {classes}"
+        if labels is None
+        else f"The number of classes in labels is different from that in {what}. "
+        f"Classes found in labels: {classes}"
+    )
+
+
+def _check_proba_labels(y_true, labels) -> None:
+    """Discrete labels; ``labels`` distinct, and a warning unless sorted (the columns
+    of ``y_proba`` follow the sorted order).
+
+    As log_loss, which rejects continuous labels, fails on duplicates and warns alike.
+    """
+    given = column_or_1d(y_true if labels is None else labels)
+    classes = np.unique(given)
+    if type_of_target(classes) == "continuous":
+        raise ValueError(f"Unknown label type: continuous labels {classes}; pass class labels.")
+    if labels is None:
+        return
+    if classes.size != given.size:
+        raise ValueError(f"The labels must be distinct, got {labels}.")
+    if np.any(classes != given):
+        warn_at_caller(
+            f"Labels passed were {labels}. But this function assumes labels are ordered "
+            f"lexicographically. Pass the ordered labels={classes.tolist()} and ensure "
+            "that the columns of y_proba correspond to this ordering.",
+            UserWarning,
         )
-    index = np.searchsorted(classes, y_true).clip(0, classes.size - 1)
-    unknown = classes[index] != y_true
-    if np.any(unknown):
-        raise ValueError(
-            f"y_true contains labels that are not in labels: "
-            f"{np.unique(y_true[unknown]).tolist()!r}."
+
+
+def _check_probabilities(y_proba: np.ndarray) -> None:
+    """``0 <= p <= 1``, with log_loss's messages."""
+    if y_proba.max() > 1:
+        raise ValueError(f"y_proba contains values greater than 1: {y_proba.max()}")
+    if y_proba.min() < 0:
+        raise ValueError(f"y_proba contains values lower than 0: {y_proba.min()}")
+
+
+def _two_columns(y_proba: np.ndarray) -> np.ndarray:
+    """A single column ``p`` (probability of the greater label) as ``[1 - p, p]``."""
+    if y_proba.ndim == 2 and y_proba.shape[1] > 1:
+        return y_proba
+    positive = y_proba.reshape(-1)
+    return np.column_stack([1 - positive, positive])
+
+
+def _warn_unless_rows_sum_to_one(y_proba: np.ndarray) -> None:
+    """Warn unless ``|sum_k p_ik - 1| <= 1e-8 + sqrt(e)`` for all rows: log_loss's test, in
+    the input dtype (``e`` its eps), so that float16 rounding does not warn."""
+    rtol = np.sqrt(np.finfo(y_proba.dtype).eps)
+    if not np.all(np.isclose(y_proba.sum(axis=1), 1, rtol=rtol)):
+        warn_at_caller(
+            "The rows of y_proba do not sum to one. Make sure to pass probabilities.",
+            UserWarning,
         )
-    return index, classes
+
+
+def _clip(y_proba: np.ndarray) -> np.ndarray:
+    """``clip(p, e, 1 - e)`` in ``p``'s dtype with ``e`` its eps (as log_loss), as float64.
+
+    The loss is then computed in float64 whatever the input: in float16, the
+    cancellation in :func:`_cross_entropies` would leave errors of ``e ~ 1e-3``.
+    """
+    eps = np.finfo(y_proba.dtype).eps
+    return np.clip(y_proba, eps, 1 - eps).astype(np.float64)
+
+
+def _cross_entropies(p: np.ndarray, index: np.ndarray, label_smoothing: float) -> np.ndarray:
+    """``-sum_k q_ik log p_ik`` per sample, of ``p`` as given (not renormalized).
+
+    The shared loss code gives, at the scores ``z = log p``,
+    ``logsumexp(z) - q.z = log(sum_k p_k) - q.log p``; the first term is removed.
+    """
+    log_p = np.log(p)
+    n_classes = p.shape[1]
+    # Two classes: the one score log(p_1 / p_0) of the binary loss, which is the same.
+    scores = log_p.T if n_classes > 2 else (log_p[:, 1] - log_p[:, 0])[None, :]
+    loss = make_loss("cross_entropy", n_classes, label_smoothing=label_smoothing)
+    losses, _ = loss.loss_gradient(scores, index, gradient=False)
+    return losses - np.log(p.sum(axis=1))
 
 
 def _average(losses: np.ndarray, sample_weight, normalize: bool) -> float:
-    """Weighted mean (``normalize``) or weighted sum of the per-sample losses."""
+    """``sum_i s_i l_i / sum_i s_i`` (``normalize``) or ``sum_i s_i l_i``; ``s_i = 1`` by default.
+
+    The weights must be non-negative (log_loss and hinge_loss accept negative ones),
+    so that their sum is positive: the check rejects all-zero weights.
+    """
     if sample_weight is None:
         return float(losses.mean() if normalize else losses.sum())
     sample_weight = _check_sample_weight(
         sample_weight, losses, dtype=np.float64, ensure_non_negative=True
     )
-    total = float(losses @ sample_weight)
-    if not normalize:
-        return total
-    weight_sum = sample_weight.sum()
-    if not weight_sum > 0:
-        raise ValueError("The sample weights sum to zero; the mean loss is undefined.")
-    return total / weight_sum
+    return float(np.average(losses, weights=sample_weight) if normalize else losses @ sample_weight)
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_proba": ["array-like"],
+        "labels": ["array-like", None],
+        "sample_weight": ["array-like", None],
+        "normalize": ["boolean"],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def cross_entropy_loss(
     y_true,
     y_proba,
@@ -109,8 +202,10 @@ def cross_entropy_loss(
     ``loss_i = -sum_k q_ik log p_ik`` with ``q_i = (1 - eps) onehot(y_i) + eps / K``
     (``eps = label_smoothing``: PyTorch's ``cross_entropy(label_smoothing=eps)``).
     With ``eps = 0`` it equals :func:`sklearn.metrics.log_loss`: probabilities are
-    clipped to ``[e, 1 - e]`` with ``e`` the machine epsilon of their dtype, so a
-    certain miss costs ``-log(e)`` instead of infinity.
+    clipped to ``[e, 1 - e]`` with ``e`` the machine epsilon of their dtype
+    (float64, float32 or float16), so a certain miss costs ``-log(e)`` instead of
+    infinity; rows that do not sum to one get a warning and are used as given;
+    unsorted ``labels`` get a warning.
 
     Parameters
     ----------
@@ -140,36 +235,32 @@ def cross_entropy_loss(
     >>> round(cross_entropy_loss([0, 1], [[0.9, 0.1], [0.2, 0.8]], label_smoothing=0.2), 6)
     0.343428
     """
-    if not 0 <= label_smoothing < 1:
-        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}.")
-    y_proba = check_array(
-        y_proba, ensure_2d=False, dtype=[np.float64, np.float32], input_name="y_proba"
-    )
-    check_consistent_length(y_true, y_proba, sample_weight)
-    if y_proba.ndim == 1 or y_proba.shape[1] == 1:
-        positive = y_proba.reshape(-1)
-        y_proba = np.column_stack([1 - positive, positive])
-    if y_proba.min() < 0 or y_proba.max() > 1:
-        raise ValueError(
-            f"y_proba must hold probabilities in [0, 1]; got values from "
-            f"{y_proba.min()!r} to {y_proba.max()!r}."
-        )
-    index, _ = _encode_labels(y_true, labels, y_proba.shape[1], "y_proba")
-    eps = np.finfo(y_proba.dtype).eps
-    if not np.allclose(y_proba.sum(axis=1), 1, rtol=np.sqrt(eps), atol=0):
-        warnings.warn(
-            "The rows of y_proba do not sum to one; they are normalized. "
-            "Make sure to pass probabilities.",
-            UserWarning,
-            stacklevel=2,
-        )
-    scores = np.log(np.clip(y_proba, eps, 1 - eps)).T  # softmax(log p) = p / sum(p)
-    losses, _ = MultinomialCrossEntropy(label_smoothing).loss_gradient(
-        scores, index, gradient=False
-    )
+    y_proba = check_array(y_proba, ensure_2d=False, dtype=_PROBA_DTYPES, input_name="y_proba")
+    _check_probabilities(y_proba)
+    check_consistent_length(y_proba, y_true, sample_weight)
+    _check_proba_labels(y_true, labels)
+    y_true, classes = _classes(y_true, labels)
+    y_proba = _two_columns(y_proba)
+    _warn_unless_rows_sum_to_one(y_proba)
+    _check_n_columns(classes, y_proba.shape[1], labels, "y_proba")
+    index = np.searchsorted(classes, y_true)
+    losses = _cross_entropies(_clip(y_proba), index, label_smoothing)
     return _average(losses, sample_weight, normalize)
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "decision": ["array-like"],
+        "variant": [StrOptions(set(MULTICLASS_HINGES))],
+        "margin": [Interval(Real, 0, None, closed="neither")],
+        "squared": ["boolean"],
+        "labels": ["array-like", None],
+        "sample_weight": ["array-like", None],
+        "normalize": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def multiclass_hinge_loss(
     y_true,
     decision,
@@ -220,25 +311,22 @@ def multiclass_hinge_loss(
     >>> round(multiclass_hinge_loss([0, 2], scores, labels=[0, 1, 2], variant="weston_watkins"), 6)
     1.2
     """
-    if variant not in MULTICLASS_HINGES:
-        raise ValueError(f"variant must be one of {MULTICLASS_HINGES}, got {variant!r}.")
-    if not margin > 0:
-        raise ValueError(f"margin must be positive, got {margin!r}.")
     decision = check_array(
         decision, ensure_2d=False, dtype=[np.float64, np.float32], input_name="decision"
     )
     check_consistent_length(y_true, decision, sample_weight)
     if decision.ndim == 2 and decision.shape[1] == 1:
         decision = decision[:, 0]
-    n_columns = 2 if decision.ndim == 1 else decision.shape[1]
-    index, _ = _encode_labels(y_true, labels, n_columns, "decision")
-    if decision.ndim == 1:
-        loss = BinaryHinge(margin, squared)
-        scores = decision[None, :]
-    else:
-        hinge = CrammerSingerHinge if variant == "crammer_singer" else WestonWatkinsHinge
-        loss = hinge(margin, squared)
-        scores = decision.T
+    y_true, classes = _classes(y_true, labels)
+    _check_n_columns(classes, 2 if decision.ndim == 1 else decision.shape[1], labels, "decision")
+    index = np.searchsorted(classes, y_true)
+    n_classes = classes.size
+    # Two classes: both variants are the binary hinge of the one score z_1 - z_0.
+    if decision.ndim == 2 and n_classes == 2:
+        decision = decision[:, 1] - decision[:, 0]
+    scores = decision[None, :] if decision.ndim == 1 else decision.T
+    name = "squared_hinge" if squared else "hinge"
+    loss = make_loss(name, n_classes, multiclass_hinge=variant, margin=margin)
     losses, _ = loss.loss_gradient(scores, index, gradient=False)
     return _average(losses, sample_weight, normalize)
 

@@ -49,7 +49,11 @@ def test_optimum_equals_the_recorded_release(problem, config):
     value = objective(
         model.coef_, model.intercept_, X, y, C=all_params["C"], sample_weight=weight, **loss_params
     )
-    assert value == pytest.approx(recorded["objective"], rel=1e-9)
+    # Never above the release's optimum by more than 1e-9; below it by at most 1e-8:
+    # the release stopped its plain-hinge fits on scipy's ftol test, absolute below
+    # 1, up to about 1.3e-9 above the optimum (Crammer-Singer on dense3-weighted).
+    assert value <= recorded["objective"] * (1 + 1e-9)
+    assert value >= recorded["objective"] * (1 - 1e-8)
     if smooth_at(config, np.unique(y).size):
         np.testing.assert_allclose(model.coef_, recorded["coef"], rtol=0, atol=1e-6)
         np.testing.assert_allclose(model.intercept_, recorded["intercept"], rtol=0, atol=1e-6)

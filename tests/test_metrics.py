@@ -1,5 +1,6 @@
 """The loss metrics against scikit-learn's and direct formulas; the scorers in model selection."""
 
+import re
 import warnings
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score, cross_
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
+from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_softmax import SoftmaxClassifier
 from sklearn_softmax.metrics import (
@@ -34,18 +36,110 @@ def random_proba(n_samples, n_classes, sharpness=2.0, dtype=np.float64):
 
 # --- cross-entropy -------------------------------------------------------------
 
+#: Relative tolerance against log_loss, which computes in the input dtype (ours in float64).
+RTOL = {np.float64: 1e-12, np.float32: 1e-6, np.float16: 2e-3}
+
+
+def in_our_words(message: str) -> str:
+    """scikit-learn's message, naming the probabilities ``y_proba`` as we do."""
+    return re.sub(r"\by_prob\b", "y_proba", message)
+
+
+def both(*args, **kwargs):
+    """``(ours, log_loss)`` of the same arguments, each with the warnings it issued."""
+    results = []
+    for metric in (cross_entropy_loss, log_loss):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            value = metric(*args, **kwargs)
+        results.append((value, [(w.category, str(w.message)) for w in record]))
+    return results
+
 
 @pytest.mark.parametrize("n_classes", [2, 3, 6])
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
 def test_cross_entropy_equals_log_loss(n_classes, dtype):
     y = RNG.integers(0, n_classes, 40)
     proba = random_proba(40, n_classes, dtype=dtype)
     weight = RNG.uniform(0, 2, 40)
-    rtol = 1e-12 if dtype == np.float64 else 1e-5
-    for kwargs in [{}, {"sample_weight": weight}, {"normalize": False}]:
-        np.testing.assert_allclose(
-            cross_entropy_loss(y, proba, **kwargs), log_loss(y, proba, **kwargs), rtol=rtol
-        )
+    for kwargs in [
+        {},
+        {"sample_weight": weight},
+        {"normalize": False},
+        {"sample_weight": weight, "normalize": False},
+    ]:
+        (ours, our_warnings), (stock, stock_warnings) = both(y, proba, **kwargs)
+        assert ours == pytest.approx(stock, rel=RTOL[dtype])
+        assert our_warnings == stock_warnings == []
+
+
+def test_float16_is_clipped_with_its_own_eps():
+    # A certain miss costs -log(eps of float16) ~ 6.93, not -log(eps of float64) ~ 36.04.
+    proba = np.array([1, 0], dtype=np.float16)
+    assert cross_entropy_loss([0, 1], proba) == pytest.approx(log_loss([0, 1], proba), rel=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_certain_probabilities_are_clipped_like_log_loss(dtype):
+    proba = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]], dtype=dtype)
+    for y in ([0, 1, 2, 0], [0, 1, 2, 1], [1, 2, 0, 1]):  # hits only, one miss, misses only
+        ours = cross_entropy_loss(y, proba)
+        assert np.isfinite(ours)
+        assert ours == pytest.approx(log_loss(y, proba), rel=RTOL[dtype])
+
+
+@pytest.mark.parametrize(
+    ("y", "proba"),
+    [
+        ([0, 1, 1, 0], [[0.2, 0.7], [0.6, 0.3], [0.4, 0.7], [0.8, 0.3]]),
+        ([2, 0, 1], [[0.1, 0.1, 0.1], [0.5, 0.2, 0.1], [0.3, 0.3, 0.3]]),
+        ([0, 1], [[0.0, 0.0], [0.4, 0.9]]),
+    ],
+)
+def test_rows_not_summing_to_one_warn_and_are_used_as_given(y, proba):
+    (ours, our_warnings), (stock, stock_warnings) = both(y, proba)
+    assert ours == pytest.approx(stock, rel=1e-12)
+    assert [category for category, _ in our_warnings] == [UserWarning]
+    assert [category for category, _ in stock_warnings] == [UserWarning]
+    assert "do not sum to one" in our_warnings[0][1]
+    assert "do not sum to one" in stock_warnings[0][1]
+
+
+@pytest.mark.parametrize(
+    ("y", "proba", "labels"),
+    [
+        ([0, 1, 2], [[0.2, 0.3, 0.5], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]], [2, 0, 1]),
+        (["b", "a", "b"], [[0.3, 0.7], [0.6, 0.4], [0.5, 0.5]], ["b", "a"]),
+    ],
+)
+def test_unsorted_labels_warn_like_log_loss(y, proba, labels):
+    (ours, our_warnings), (stock, stock_warnings) = both(y, proba, labels=labels)
+    assert ours == pytest.approx(stock, rel=1e-12)
+    assert our_warnings == [(category, in_our_words(text)) for category, text in stock_warnings]
+
+
+def test_warnings_show_the_callers_line():
+    with pytest.warns(UserWarning) as record:
+        cross_entropy_loss([0, 1], [[0.5, 0.6], [0.2, 0.8]], labels=[1, 0])
+    assert [w.filename for w in record] == [__file__, __file__]
+
+
+@pytest.mark.parametrize(
+    ("y", "proba", "labels"),
+    [
+        (RNG.integers(0, 3, 30) * 2, random_proba(30, 5), [0, 1, 2, 3, 4]),  # 1 and 3 absent
+        ([1, 1, 1], random_proba(3, 2), [0, 1]),  # one label in y_true
+        ([1, 1, 1], [0.2, 0.9, 0.5], [0, 1]),
+        (["b", "c", "b"], random_proba(3, 3), ["a", "b", "c"]),
+        ([3, 7, 3, 7], [0.1, 0.6, 0.3, 0.95], None),  # 1-D: probability of 7
+        ([3, 7, 3, 7], [[0.1], [0.6], [0.3], [0.95]], None),
+    ],
+)
+def test_labels_and_binary_columns_like_log_loss(y, proba, labels):
+    weight = RNG.uniform(0.1, 2, len(y))
+    for kwargs in [{}, {"sample_weight": weight, "normalize": False}]:
+        ours = cross_entropy_loss(y, proba, labels=labels, **kwargs)
+        assert ours == pytest.approx(log_loss(y, proba, labels=labels, **kwargs), rel=1e-12)
 
 
 def test_cross_entropy_binary_one_or_two_columns_and_string_labels():
@@ -56,23 +150,6 @@ def test_cross_entropy_binary_one_or_two_columns_and_string_labels():
     np.testing.assert_allclose(cross_entropy_loss(y, p_yes[:, None]), expected, rtol=1e-12)
     two_columns = np.column_stack([1 - p_yes, p_yes])
     np.testing.assert_allclose(cross_entropy_loss(y, two_columns), expected, rtol=1e-12)
-
-
-def test_cross_entropy_clips_certain_misses_like_log_loss():
-    y = [0, 1, 2]
-    proba = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
-    ours = cross_entropy_loss(y, proba)
-    assert np.isfinite(ours)
-    np.testing.assert_allclose(ours, log_loss(y, proba), rtol=1e-12)
-
-
-def test_cross_entropy_with_labels_absent_from_y_true():
-    y = RNG.integers(0, 3, 30) * 2  # labels 0, 2, 4 present; 1 and 3 absent
-    proba = random_proba(30, 5)
-    labels = [0, 1, 2, 3, 4]
-    np.testing.assert_allclose(
-        cross_entropy_loss(y, proba, labels=labels), log_loss(y, proba, labels=labels), rtol=1e-12
-    )
 
 
 @pytest.mark.parametrize("eps", [0.05, 0.3])
@@ -151,30 +228,91 @@ def test_hinge_is_zero_when_every_margin_is_met():
         assert multiclass_hinge_loss(y, decision, variant=variant) == 0.0
 
 
+@pytest.mark.parametrize(
+    ("dtype", "rtol"), [(np.float64, 1e-12), (np.float32, 1e-6), (np.float16, 2e-3), (int, 1e-12)]
+)
+def test_crammer_singer_equals_hinge_loss_for_each_dtype(dtype, rtol):
+    y = RNG.integers(0, 4, 40)
+    decision = (RNG.standard_normal((40, 4)) * 3).astype(dtype)
+    assert multiclass_hinge_loss(y, decision) == pytest.approx(hinge_loss(y, decision), rel=rtol)
+
+
+@pytest.mark.parametrize(
+    ("y", "labels"),
+    [
+        (["b", "a", "c", "b"], None),
+        (["b", "a", "b", "b"], ["a", "b", "c"]),
+        ([0, 2, 2, 0], [2, 0, 1]),  # unsorted labels: hinge_loss sorts them, silently
+    ],
+)
+def test_crammer_singer_labels_and_weights_like_hinge_loss(y, labels):
+    decision = RNG.standard_normal((4, 3))
+    weight = RNG.uniform(0.1, 2, 4)
+    ours = multiclass_hinge_loss(y, decision, labels=labels, sample_weight=weight)
+    assert ours == pytest.approx(
+        hinge_loss(y, decision, labels=labels, sample_weight=weight), rel=1e-12
+    )
+    total = multiclass_hinge_loss(y, decision, labels=labels, sample_weight=weight, normalize=False)
+    stock = hinge_loss(y, decision, labels=labels, sample_weight=weight) * weight.sum()
+    assert total == pytest.approx(stock, rel=1e-12)
+
+
 # --- bad input ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("y", "proba", "kwargs"),
+    [
+        ([0, 1, 1], [[0.5, 0.5], [0.2, 0.8]], {}),  # lengths
+        ([0, 1], [0.5, 0.5], {"sample_weight": [1, 2, 3]}),
+        ([0, 1], [[1.2, -0.2], [0.5, 0.5]], {}),  # greater than 1
+        ([0, 1], [[0.6, -0.2], [0.5, 0.5]], {}),  # lower than 0
+        ([1, 1], [0.5, 0.5], {}),  # one label
+        (["a", "a"], [[0.5, 0.5], [0.5, 0.5]], {}),
+        ([0, 0], [[0.5, 0.5], [0.5, 0.5]], {"labels": [0]}),
+        ([0, 5], [[0.5, 0.5], [0.5, 0.5]], {"labels": [0, 1]}),  # y_true not in labels
+        ([0, 1, 2], np.full((3, 2), 0.5), {}),  # too few columns
+        ([0, 1, 2], [0.5, 0.5, 0.5], {}),
+        ([0, 1], np.full((2, 3), 1 / 3), {"labels": [0, 1]}),  # too many
+        ([0, 1], [0.5, 0.5], {"labels": [0, 1, 2]}),
+        ([0, 1], [0.5, 0.5], {"sample_weight": [0, 0]}),
+    ],
+)
+def test_bad_probabilities_raise_log_losss_error(y, proba, kwargs):
+    with pytest.raises(ValueError) as stock:
+        log_loss(y, proba, **kwargs)
+    with pytest.raises(ValueError, match=re.escape(in_our_words(str(stock.value)))):
+        cross_entropy_loss(y, proba, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("y", "proba", "kwargs", "message"),
+    [
+        ([0, 1], [[np.nan, 0.5], [0.5, 0.5]], {}, "contains NaN"),
+        ([0, 1], [[np.inf, 0.5], [0.5, 0.5]], {}, "contains infinity"),
+        ([0.5, 1.5], [0.5, 0.5], {}, "label type"),
+        ([0, 1], [0.5, 0.5], {"labels": [0, 1, 1]}, "distinct"),
+    ],
+)
+def test_bad_probabilities_raise_where_log_loss_raises(y, proba, kwargs, message):
+    with pytest.raises(ValueError):
+        log_loss(y, proba, **kwargs)
+    with pytest.raises(ValueError, match=message):
+        cross_entropy_loss(y, proba, **kwargs)
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: cross_entropy_loss([0, 1, 1], [[0.5, 0.5], [0.2, 0.8]]), "inconsistent"),
-        (lambda: cross_entropy_loss([0, 1, 2], np.full((3, 2), 0.5)), "2 columns but there are 3"),
-        (
-            lambda: cross_entropy_loss([0, 1], np.full((2, 3), 1 / 3), labels=[0, 1]),
-            "3 columns but there are 2",
-        ),
-        (lambda: cross_entropy_loss([0, 1], [[1.2, -0.2], [0.5, 0.5]]), r"\[0, 1\]"),
-        (lambda: cross_entropy_loss([0, 1], [[np.nan, 0.5], [0.5, 0.5]]), "NaN"),
-        (lambda: cross_entropy_loss([0, 5], [[0.5, 0.5], [0.5, 0.5]], labels=[0, 1]), "not in"),
-        (lambda: cross_entropy_loss([1, 1], [0.5, 0.5]), "at least 2 labels"),
-        (lambda: cross_entropy_loss([0, 1], [0.5, 0.5], label_smoothing=1.0), "label_smoothing"),
-        (lambda: multiclass_hinge_loss([0, 1, 2], np.zeros((3, 2))), "2 columns but there are 3"),
-        (lambda: multiclass_hinge_loss([0, 1, 2], np.zeros(3)), "2 columns but there are 3"),
+        (lambda: multiclass_hinge_loss([0, 1, 2], np.zeros((3, 2))), "3 vs 2"),
+        (lambda: multiclass_hinge_loss([0, 1, 2], np.zeros(3)), "3 vs 2"),
         (lambda: multiclass_hinge_loss([0, 1], np.zeros((3, 2))), "inconsistent"),
         (lambda: multiclass_hinge_loss([0, 1], [[np.inf, 0], [0, 0]]), "infinity"),
-        (lambda: multiclass_hinge_loss([0, 1], np.zeros(2), variant="ovr"), "variant"),
-        (lambda: multiclass_hinge_loss([0, 1], np.zeros(2), margin=0), "margin"),
+        (lambda: multiclass_hinge_loss([0, 5], np.zeros((2, 2)), labels=[0, 1]), "not belong"),
+        (lambda: multiclass_hinge_loss([1, 1], np.zeros(2)), "only one label"),
+        # Unlike log_loss and hinge_loss, which accept negative weights:
         (lambda: multiclass_hinge_loss([0, 1], np.zeros(2), sample_weight=[1, -1]), "(?i)negative"),
+        (lambda: cross_entropy_loss([0, 1], [0.5, 0.5], sample_weight=[1, -1]), "(?i)negative"),
     ],
 )
 def test_bad_input_raises_a_clear_error(call, message):
@@ -182,9 +320,25 @@ def test_bad_input_raises_a_clear_error(call, message):
         call()
 
 
-def test_unnormalized_probabilities_warn():
-    with pytest.warns(UserWarning, match="sum to one"):
-        cross_entropy_loss([0, 1], [[0.5, 0.6], [0.2, 0.8]])
+@pytest.mark.parametrize(
+    ("metric", "kwargs", "name"),
+    [
+        (cross_entropy_loss, {"label_smoothing": 1.0}, "label_smoothing"),
+        (cross_entropy_loss, {"label_smoothing": -0.1}, "label_smoothing"),
+        (cross_entropy_loss, {"label_smoothing": "0.1"}, "label_smoothing"),
+        (cross_entropy_loss, {"normalize": 1}, "normalize"),
+        (cross_entropy_loss, {"labels": "ab"}, "labels"),
+        (cross_entropy_loss, {"sample_weight": 1.0}, "sample_weight"),
+        (multiclass_hinge_loss, {"variant": "ovr"}, "variant"),
+        (multiclass_hinge_loss, {"margin": 0}, "margin"),
+        (multiclass_hinge_loss, {"margin": np.nan}, "margin"),
+        (multiclass_hinge_loss, {"squared": "yes"}, "squared"),
+        (multiclass_hinge_loss, {"normalize": None}, "normalize"),
+    ],
+)
+def test_bad_parameters_raise_invalid_parameter_error(metric, kwargs, name):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of {metric.__name__}"):
+        metric([0, 1], [0.4, 0.6], **kwargs)
 
 
 # --- scorers -------------------------------------------------------------------------
