@@ -104,16 +104,18 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         is at most ``tol`` (as ``LogisticRegression(solver="lbfgs")`` does). The
         hinge losses are minimized through smooth upper bounds, made tighter
         until their Fenchel-Young gap is at most ``tol`` times the loss of the
-        zero model. ``None``: ``1e-5`` for cross-entropy, where it reaches a
-        lower objective than ``LogisticRegression``'s default ``1e-4`` on every
-        data set we measure, still in a fraction of its time; ``1e-4`` for the
-        hinge losses, which pay more for each digit.
+        zero model. ``None``: the loss's default in the registry, ``1e-5`` for
+        cross-entropy (below ``LogisticRegression``'s ``1e-4``, so that its
+        objective ends at least as low) and ``1e-4`` for the hinge losses, which
+        pay more for each digit (figures: ``benchmarks/notes.md``).
     max_iter : int, default=5000
         Maximum number of L-BFGS iterations, all smoothing stages of a hinge
-        fit together. Cross-entropy converges in at most about 600 on the raw
-        real data sets we measure; the hinges need up to about 3300 (raw shuttle).
+        fit together; set with room above what raw, unscaled real data sets need
+        (``benchmarks/notes.md``).
     warm_start : bool, default=False
-        Start from the previous ``coef_`` and ``intercept_``.
+        Start from the previous ``coef_`` and ``intercept_`` (and, for the
+        hinges, the previous fit's last smoothing). A start that already meets
+        the stopping rule returns at once: ``n_iter_`` is then 0.
     verbose : int, default=0
         Print one line per iteration (iteration, objective, largest gradient entry).
 
@@ -123,7 +125,8 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
     coef_ : ndarray of shape (n_classes, n_features), or (1, n_features) for two classes
     intercept_ : ndarray of shape (n_classes,), or (1,) for two classes
     n_iter_ : int
-        L-BFGS iterations run.
+        L-BFGS iterations run (all smoothing stages together); 0 when a warm
+        start already met the stopping rule.
     loss_curve_ : list of float
         The objective ``J / (C sum of weights)`` after each iteration (with
         ``C = inf``: the weighted mean loss). For the hinge losses, the smoothed

@@ -17,7 +17,6 @@ Dask is optional: this module imports it only when a Dask collection is passed.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import uuid
 from contextlib import contextmanager
@@ -247,9 +246,7 @@ class DaskData:
         return DataSummary(self.classes, moments, self.n_features, self.dtype)
 
     def objective(self, loss, class_factor, *, alpha, fit_intercept, n_scores) -> DaskObjective:
-        return DaskObjective(
-            loss, self, class_factor, alpha=alpha, fit_intercept=fit_intercept, n_scores=n_scores
-        )
+        return DaskObjective(loss, self, class_factor, alpha, fit_intercept, n_scores)
 
 
 def prepare(X, y, sample_weight) -> DaskData:
@@ -302,6 +299,7 @@ def _chunk_gap(chunk, loss, class_factor, W, b, fit_intercept, n_scores):
     return (objective.fenchel_young_gap(W, b),)
 
 
+@dataclass(frozen=True)
 class DaskObjective:
     """``F(W, b)`` of :class:`~sklearn_softmax._objective.LinearObjective` over Dask chunks.
 
@@ -309,19 +307,16 @@ class DaskObjective:
     call is one map-reduce.
     """
 
-    def __init__(self, loss: Loss, data: DaskData, class_factor, *, alpha, fit_intercept, n_scores):
-        self.loss = loss
-        self.data = data
-        self.class_factor = class_factor
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.n_scores = n_scores
+    loss: Loss
+    data: DaskData
+    class_factor: np.ndarray
+    alpha: float
+    fit_intercept: bool
+    n_scores: int
 
     def with_loss(self, loss: Loss) -> DaskObjective:
         """The same chunks and penalty with another loss (a smoothing stage)."""
-        view = copy.copy(self)
-        view.loss = loss
-        return view
+        return dataclasses.replace(self, loss=loss)
 
     def _map_reduce(self, chunk_function, W, b, what):
         """Sum over the chunks of ``chunk_function``'s tuples at ``(W, b)``."""

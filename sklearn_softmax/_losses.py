@@ -473,8 +473,8 @@ def _hinges(squared: bool) -> LossKind:
 
 #: The registry: every loss name the library fits and measures.
 LOSSES: Mapping[str, LossKind] = {
-    # 1e-5 reaches a lower objective than LogisticRegression's default 1e-4 on
-    # every benchmark data set (benchmarks/results.md).
+    # 1e-5: an objective at least as low as LogisticRegression's at its default
+    # 1e-4 (benchmarks/results.md).
     "cross_entropy": LossKind(
         BinaryCrossEntropy,
         dict.fromkeys(MULTICLASS_HINGES, MultinomialCrossEntropy),

@@ -126,8 +126,8 @@ class AffinePreconditioner:
     about ``mu_j``: features are scaled down to unit spread, never up. The
     penalty on ``W`` has curvature ``alpha`` in every original coordinate, so
     dividing a feature by a small spread makes its penalty directions the
-    stiffest of the problem (measured: full standardization takes 3 to 6 times
-    more iterations on R8 and MNIST, the same elsewhere).
+    stiffest of the problem (full standardization takes several times more
+    iterations on wide data: ``benchmarks/notes.md``).
     """
 
     def __init__(self, mean: np.ndarray, scale: np.ndarray, n_scores: int, fit_intercept: bool):

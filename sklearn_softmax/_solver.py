@@ -69,7 +69,7 @@ class _BlasThreads:
 
     NumPy and scipy wheels each bundle their own OpenBLAS: without this, the
     threads one of them leaves spinning after a matrix product contend with the
-    other's, and each L-BFGS step costs milliseconds (20x the fit time on small data).
+    other's, and each L-BFGS step costs milliseconds (``benchmarks/notes.md``).
     """
 
     def __init__(self):
