@@ -23,7 +23,7 @@ import numpy as np
 from distributed import Client, LocalCluster
 
 from sklearn_softmax import _dask
-from sklearn_softmax._fit import build_objective
+from sklearn_softmax._fit import InMemoryData
 from sklearn_softmax._losses import make_loss
 
 N_FEATURES, N_CLASSES = 50, 10
@@ -55,9 +55,14 @@ def main():
     b = np.zeros(N_CLASSES)
     loss = make_loss("cross_entropy", N_CLASSES)
 
-    in_memory = build_objective(
-        loss, X, y, np.ones(args.rows), C=1.0, fit_intercept=True, n_scores=N_CLASSES
-    )
+    # F = J / (C n) at C = 1, as a fit builds it: weights 1 / n, penalty alpha = 1 / n.
+    unit = {
+        "class_factor": np.full(N_CLASSES, 1.0 / args.rows),
+        "alpha": 1.0 / args.rows,
+        "fit_intercept": True,
+        "n_scores": N_CLASSES,
+    }
+    in_memory = InMemoryData(X, y, np.ones(args.rows)).objective(loss, **unit)
     reference = median_time(partial(in_memory.value_gradient, W, b), args.repeats)
     print(f"in memory: {1000 * reference:.1f} ms per evaluation", flush=True)
 
@@ -75,12 +80,8 @@ def main():
                     da.from_array(X, chunks=(chunk_rows, N_FEATURES)),
                     da.from_array(y, chunks=chunk_rows),
                     None,
-                    None,
-                    fit_intercept=True,
                 )
-                objective = _dask.DaskObjective(
-                    loss, data, alpha=1.0 / args.rows, fit_intercept=True, n_scores=N_CLASSES
-                )
+                objective = data.objective(loss, **unit)
                 seconds = median_time(partial(objective.value_gradient, W, b), args.repeats)
                 rows.append((workers, n_chunks, seconds))
                 print(
