@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.utils import assert_all_finite
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._losses import Loss
@@ -211,14 +212,18 @@ def _merge_summaries(a, b):
 
 
 def _raise_if_not_finite(flags: np.ndarray, dtype) -> None:
-    """scikit-learn's message for the first non-finite input."""
+    """Raise scikit-learn's error (the in-memory path's) for the first non-finite input."""
     for holds, what in zip(flags, _NONFINITE, strict=True):
         if holds:
             name, kind = what.split()
-            if kind == "NaN":
-                raise ValueError(f"Input {name} contains NaN.")
-            dtype = dtype if name == "X" else np.dtype(np.float64)
-            raise ValueError(f"Input {name} contains infinity or a value too large for {dtype!r}.")
+            example = np.array([np.nan if kind == "NaN" else np.inf], dtype=np.float64)
+            if name == "X":
+                example = example.astype(dtype)
+            assert_all_finite(
+                example,
+                input_name=name,
+                estimator_name="SoftmaxClassifier" if name == "X" else None,
+            )
 
 
 @dataclass
@@ -265,7 +270,7 @@ def prepare(X, y, sample_weight) -> DaskData:
     if type_of_target(classes) == "continuous":  # a sample of y is enough to say
         check_classification_targets(classes)
     if smallest_weight < 0:
-        raise ValueError("Negative values in data passed to `sample_weight`")
+        raise ValueError("Negative values in data passed to `sample_weight`.")
 
     rows = X.to_delayed()[:, 0].tolist()
     labels = y.to_delayed().tolist()
