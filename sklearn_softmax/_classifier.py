@@ -8,9 +8,10 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
@@ -62,6 +63,10 @@ def _progress(curve: list[float], verbose: int) -> Progress:
                 flush=True,
             )
 
+    def stage_end(gap: float | None, n_nonzero: int, n_weights: int) -> None:
+        gap_text = "" if gap is None else f"relative smoothing gap {gap:.2e}, "
+        print(f"{gap_text}{n_nonzero} of {n_weights} weights non-zero", flush=True)
+
     if not verbose:
         return Progress(callback=record)
     return Progress(
@@ -69,15 +74,18 @@ def _progress(curve: list[float], verbose: int) -> Progress:
         on_stage=lambda mu, tol: print(
             f"smoothing mu = {mu:.1e}, gradient tol = {tol:.1e}", flush=True
         ),
-        on_gap=lambda gap: print(f"relative smoothing gap {gap:.2e}", flush=True),
+        on_stage_end=stage_end,
     )
 
 
-class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
+class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
     """Linear classifier ``z = W x + b`` fitted by L-BFGS with analytic gradients.
 
-    Minimizes ``J(W, b) = C sum_i s_i c_{y_i} loss(W x_i + b, y_i) + ||W||_F^2 / 2``
-    with sample weights ``s``, class weights ``c`` and an unpenalized intercept.
+    Minimizes ``J(W, b) = C sum_i s_i c_{y_i} loss(W x_i + b, y_i) + r ||W||_1
+    + (1 - r) / 2 ||W||_F^2`` with sample weights ``s``, class weights ``c``,
+    ``r = l1_ratio`` and an unpenalized intercept. With ``r > 0`` the weights are
+    split into positive and negative parts bounded below by 0 (L-BFGS-B's bounds),
+    and weights that are zero at the optimum come out as exact zeros.
 
     Parameters
     ----------
@@ -90,6 +98,9 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         ``sum_{k != y} max(0, margin + z_k - z_y)`` (Weston-Watkins).
     C : float, default=1.0
         Inverse penalty strength, ``0 < C <= inf``; ``np.inf`` means no penalty.
+    l1_ratio : float, default=0.0
+        ``r`` in ``[0, 1]``: 0 is the L2 penalty, 1 the L1 penalty (sparse
+        models), in between the elastic net, as ``LogisticRegression``'s.
     fit_intercept : bool, default=True
         Fit the unpenalized intercept ``b``.
     class_weight : dict, "balanced" or None, default=None
@@ -161,6 +172,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         "loss": [StrOptions(set(LOSSES))],
         "multiclass_hinge": [StrOptions(set(MULTICLASS_HINGES))],
         "C": [Interval(Real, 0, None, closed="right")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
@@ -177,6 +189,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         *,
         multiclass_hinge: str = "crammer_singer",
         C: float = 1.0,
+        l1_ratio: float = 0.0,
         fit_intercept: bool = True,
         class_weight: dict | str | None = None,
         label_smoothing: float = 0.0,
@@ -189,6 +202,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         self.loss = loss
         self.multiclass_hinge = multiclass_hinge
         self.C = C
+        self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
@@ -254,6 +268,7 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
                 margin=self.margin,
             ),
             C=self.C,
+            l1_ratio=self.l1_ratio,
             class_weight=self.class_weight,
             fit_intercept=self.fit_intercept,
             tol=self._tol,
@@ -282,7 +297,8 @@ class SoftmaxClassifier(LinearClassifierMixin, BaseEstimator):
         """The previous solution, under ``warm_start``."""
         if not (self.warm_start and hasattr(self, "coef_")):
             return None
-        return Start(self.classes_, self.coef_, self.intercept_, self._final_smoothing)
+        coef = self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
+        return Start(self.classes_, coef, self.intercept_, self._final_smoothing)
 
     def decision_function(self, X):
         """Scores ``W x + b``, shape (n_samples, n_classes), or (n_samples,) with two classes.

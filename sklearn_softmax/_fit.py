@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._losses import Loss
-from ._objective import AffinePreconditioner, LinearObjective
+from ._objective import AffinePreconditioner, L1Split, LinearObjective, kkt_stationarity
 from ._solver import Callback, LbfgsResult, minimize_by_smoothing, minimize_lbfgs
 from ._summary import (
     DataSummary,
@@ -106,11 +106,13 @@ class Start:
 @dataclass(frozen=True)
 class Progress:
     """Observers of a run: ``callback(iteration, value, stationarity)`` after each
-    iteration; for the hinges ``on_stage(mu, stage_tol)`` and ``on_gap(gap)``."""
+    iteration; for the hinges ``on_stage(mu, stage_tol)`` before each smoothing stage;
+    ``on_stage_end(gap, n_nonzero, n_weights)`` after each stage (``gap`` None for
+    a smooth loss's single run), with the non-zero weights of ``W``."""
 
     callback: Callback | None = None
     on_stage: Callable[[float, float], None] | None = None
-    on_gap: Callable[[float], None] | None = None
+    on_stage_end: Callable[[float | None, int, int], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -132,11 +134,18 @@ def fit_linear_model(
     fit_intercept: bool,
     tol: float,
     max_iter: int,
+    l1_ratio: float = 0.0,
     start: Start | None = None,
     progress: Progress = Progress(),
     precondition: bool = True,
+    split: bool | None = None,
 ) -> FittedLinearModel:
     """Minimize ``J(W, b)`` on ``source`` from zeros or ``start``.
+
+    ``J = C sum_i s_i c_{y_i} l_i + r ||W||_1 + (1 - r) / 2 ||W||_F^2`` with
+    ``r = l1_ratio``; L-BFGS minimizes ``F = J / (C sum_i s_i c_{y_i})``. With an L1
+    term the coordinates are split (:class:`L1Split`: L-BFGS-B's bounds), as they
+    are at ``l1_ratio=0`` too if ``split`` (for comparisons).
 
     ``make_loss(n_classes)`` gives the loss. A smooth loss is minimized by L-BFGS
     directly; a non-smooth one through smooth upper bounds with
@@ -154,7 +163,11 @@ def fit_linear_model(
     total, alpha = normalization(weights, totals, C)
     loss = make_loss(n_classes)
     objective = source.objective(
-        loss, weights / total, alpha=alpha, fit_intercept=fit_intercept, n_scores=n_scores
+        loss,
+        weights / total,
+        alpha=alpha * (1 - l1_ratio),
+        fit_intercept=fit_intercept,
+        n_scores=n_scores,
     )
     if precondition:
         mean, second = feature_moments(summary.moments, weights, center=fit_intercept)
@@ -165,6 +178,9 @@ def fit_linear_model(
         coordinates = AffinePreconditioner.identity(
             summary.n_features, n_scores=n_scores, fit_intercept=fit_intercept
         )
+    l1 = alpha * l1_ratio
+    if split or (split is None and l1 > 0):
+        coordinates = L1Split(coordinates, l1)
     init, smoothing = _initial_state(start, summary, n_scores, loss)
     result = _minimize(
         objective,
@@ -175,6 +191,7 @@ def fit_linear_model(
         max_iter=max_iter,
         history=lbfgs_history(source.n_stored, n_scores, coordinates.size),
         progress=progress,
+        l1=l1,
     )
     W, b = coordinates.to_model(result.x)
     return FittedLinearModel(summary.classes, W, b, result)
@@ -208,22 +225,32 @@ def _minimize(
     max_iter: int,
     history: int,
     progress: Progress,
+    l1: float,
 ) -> LbfgsResult:
-    """Run the solver on ``objective`` over ``coordinates`` from ``init``."""
+    """Run the solver on ``objective + l1 ||W||_1`` over ``coordinates`` from ``init``."""
 
     def fun_of(stage: Objective):
         def fun(theta):
             W, b = coordinates.to_model(theta)
             value, grad_W, grad_b = stage.value_gradient(W, b)
-            stationarity = max(np.abs(grad_W).max(), np.abs(grad_b).max(initial=0.0))
-            return value, coordinates.gradient_to_solver(grad_W, grad_b), stationarity
+            penalty, grad = coordinates.penalty(theta, grad_W, grad_b)
+            return value + penalty, grad, kkt_stationarity(W, grad_W, grad_b, l1)
 
         return fun
 
     theta0 = coordinates.to_solver(*init)
     options = {"tol": tol, "max_iter": max_iter, "history": history}
+    options["bounds"] = coordinates.bounds
+
+    def report(theta: np.ndarray, gap: float | None) -> None:
+        if progress.on_stage_end is not None:
+            W, _ = coordinates.to_model(theta)
+            progress.on_stage_end(gap, int(np.count_nonzero(W)), W.size)
+
     if objective.loss.smooth:
-        return minimize_lbfgs(fun_of(objective), theta0, callback=progress.callback, **options)
+        result = minimize_lbfgs(fun_of(objective), theta0, callback=progress.callback, **options)
+        report(result.x, None)
+        return result
 
     stages: dict[float, Objective] = {}
 
@@ -250,7 +277,7 @@ def _minimize(
         start=smoothing_start,
         callback=progress.callback,
         on_stage=progress.on_stage,
-        on_gap=progress.on_gap,
+        after_stage=report,
         **options,
     )
 

@@ -134,6 +134,7 @@ def minimize_lbfgs(
     history: int = 10,
     callback: Callback | None = None,
     first_iter: int = 1,
+    bounds: list | None = None,
 ) -> LbfgsResult:
     """Minimize ``fun`` from ``x0`` with L-BFGS until stationarity <= ``tol``.
 
@@ -144,6 +145,7 @@ def minimize_lbfgs(
     of the arithmetic. scipy's own relative-decrease test (``ftol``) is off: it is
     absolute below 1, so it stopped fits of small objectives early.
     ``callback(first_iter + k, value, stationarity)`` follows the k-th iteration.
+    ``bounds``: L-BFGS-B's, per entry of ``x`` (``x0`` must satisfy them).
     """
     threads = _BlasThreads()
     evaluate = _LastEvaluation(_finite(threads.wrap(fun)))
@@ -167,6 +169,7 @@ def minimize_lbfgs(
             x0,
             method="L-BFGS-B",
             jac=True,
+            bounds=bounds,
             callback=after_iteration,
             options={
                 "maxiter": max_iter,
@@ -196,9 +199,10 @@ def minimize_by_smoothing(
     tol: float,
     max_iter: int,
     history: int = 10,
+    bounds: list | None = None,
     callback: Callback | None = None,
     on_stage: Callable[[float, float], None] | None = None,
-    on_gap: Callable[[float], None] | None = None,
+    after_stage: Callable[[np.ndarray, float], None] | None = None,
 ) -> LbfgsResult:
     """Minimize a non-smooth ``F_0`` through smooth upper bounds ``F_mu >= F_0``.
 
@@ -210,7 +214,7 @@ def minimize_by_smoothing(
     looser ``max(tol, mu * STAGE_TOL_PER_MU)``: they only warm-start the next
     one. ``max_iter`` bounds the iterations of all stages together. A start that
     meets both rules at ``mu = start`` returns with ``n_iter = 0``.
-    ``on_stage(mu, stage_tol)`` precedes each stage, ``on_gap(gap)`` follows it.
+    ``on_stage(mu, stage_tol)`` precedes each stage, ``after_stage(x, gap)`` follows it.
     """
     x, n_iter = x0, 0
     smoothing = start
@@ -228,6 +232,7 @@ def minimize_by_smoothing(
             history=history,
             callback=callback,
             first_iter=n_iter + 1,
+            bounds=bounds,
         )
         x = stage.x
         n_iter += stage.n_iter
@@ -236,8 +241,8 @@ def minimize_by_smoothing(
         if stage.reason == MAX_ITER:
             return LbfgsResult(x, n_iter, MAX_ITER, stage.stationarity, smoothing)
         gap = smoothing_gap(x, smoothing)
-        if on_gap is not None:
-            on_gap(gap)
+        if after_stage is not None:
+            after_stage(x, gap)
         if gap <= tol and stage_tol <= tol:
             reason = stage.reason
         elif n_iter >= max_iter:
