@@ -112,7 +112,8 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         The margin of the hinge losses, ``> 0``.
     tol : float or None, default=None
         Stop when the largest absolute gradient entry of ``J / (C sum_i s_i c_{y_i})``
-        is at most ``tol`` (as ``LogisticRegression(solver="lbfgs")`` does). The
+        is at most ``tol`` (as ``LogisticRegression(solver="lbfgs")`` does; with
+        ``l1_ratio > 0``, of its minimum-norm subgradient). The
         hinge losses are minimized through smooth upper bounds, made tighter
         until their Fenchel-Young gap is at most ``tol`` times the loss of the
         zero model. ``None``: the loss's default in the registry, ``1e-5`` for
