@@ -231,7 +231,9 @@ class L1Split:
         P, N, _ = self._split(theta)
         grad = self.base.gradient_to_solver(grad_W, grad_b)
         grad_V, grad_c = grad[: self._n_weights], grad[self._n_weights :]
-        value = float(self._slope @ (P + N))
+        # An elementwise sum, not a BLAS dot: a threaded dot of this length costs
+        # milliseconds of thread wake-up, a quarter of a wide fit's time.
+        value = float(np.sum(self._slope * (P + N)))
         return value, np.concatenate([grad_V + self._slope, self._slope - grad_V, grad_c])
 
 

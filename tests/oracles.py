@@ -76,17 +76,21 @@ def objective(
     *,
     C: float = 1.0,
     sample_weight: np.ndarray | None = None,
+    l1_ratio: float = 0.0,
     **loss_params,
 ) -> float:
-    """``J = C sum_i s_i loss(W x_i + b, y_i) + ||W||_F^2 / 2`` (``C = inf``: the
-    weighted loss alone), in float64."""
+    """``J = C sum_i s_i loss(W x_i + b, y_i) + r ||W||_1 + (1 - r) / 2 ||W||_F^2``
+    with ``r = l1_ratio`` (``C = inf``: the weighted loss alone), in float64."""
     coef = np.asarray(coef, dtype=np.float64)
     Z = np.asarray(X @ coef.T, dtype=np.float64) + np.asarray(intercept, dtype=np.float64)
     losses = per_sample_loss(Z, np.asarray(y), **loss_params)
     s = np.ones(len(losses)) if sample_weight is None else np.asarray(sample_weight, float)
     if np.isinf(C):
         return float(losses @ s)
-    return float(C * (losses @ s) + 0.5 * np.sum(coef**2))
+    if not l1_ratio:  # the L2 penalty alone, as before l1_ratio existed
+        return float(C * (losses @ s) + 0.5 * np.sum(coef**2))
+    penalty = l1_ratio * np.sum(np.abs(coef)) + (1 - l1_ratio) / 2 * np.sum(coef**2)
+    return float(C * (losses @ s) + penalty)
 
 
 def golden_problems() -> dict:
