@@ -1,7 +1,10 @@
-"""Independent references for the tests: textbook formulas that share no code with
-the library, and the loss configurations every test file draws from."""
+"""Independent references for the tests: textbook formulas, finite differences and
+small synthetic problems that share no code with the library, and the loss
+configurations every test file draws from."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from scipy.special import log_softmax
@@ -18,19 +21,78 @@ LOSS_CONFIGS = [
 #: The hinge configurations alone.
 HINGE_CONFIGS = [config for config in LOSS_CONFIGS if config["loss"] != "cross_entropy"]
 
+#: The loss names, each with its default multiclass hinge (Crammer-Singer).
+LOSS_NAMES = ["cross_entropy", "hinge", "squared_hinge"]
+
+#: The parameters that change a loss beyond its name and variant.
+LABEL_SMOOTHING_CONFIG = {"loss": "cross_entropy", "label_smoothing": 0.1}
+MARGIN_CONFIG = {"loss": "hinge", "multiclass_hinge": "weston_watkins", "margin": 0.5}
+
+#: Every loss function the estimator fits: LOSS_CONFIGS and label-smoothed cross-entropy.
+FIT_CONFIGS = [*LOSS_CONFIGS, LABEL_SMOOTHING_CONFIG]
+
+#: The estimator's parameters of a loss function (``smoothing`` is a parameter of
+#: the library's losses only); what :func:`per_sample_loss` takes.
+LOSS_PARAMETERS = ("loss", "multiclass_hinge", "label_smoothing", "margin")
+
 
 def config_id(config: dict) -> str:
-    """A short test id: the parameter values joined by dashes."""
-    return "-".join(str(value) for value in config.values())
+    """A short test id: the parameter values joined by dashes (a dict as ``k:v,k:v``)."""
+    return "-".join(
+        ",".join(f"{k}:{v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
+        for value in config.values()
+    )
+
+
+def loss_params(config: dict) -> dict:
+    """The loss parameters of a configuration (without ``C``, weights, intercept...)."""
+    return {key: value for key, value in config.items() if key in LOSS_PARAMETERS}
 
 
 def is_smooth(config: dict) -> bool:
-    """Whether the fitted loss is differentiable (a vanishing gradient certifies it)."""
-    if config["loss"] == "cross_entropy":
+    """Whether the fitted loss is differentiable (a vanishing gradient certifies it):
+    cross-entropy, the squared Weston-Watkins hinge, any hinge with ``smoothing > 0``."""
+    if config["loss"] == "cross_entropy" or config.get("smoothing", 0) > 0:
         return True
     return config["loss"] == "squared_hinge" and (
         config.get("multiclass_hinge", "crammer_singer") == "weston_watkins"
     )
+
+
+#: The non-differentiable hinges made smooth by the library's own smoothing (a
+#: parameter of its losses, not of the estimator): for gradient checks.
+SMOOTHED_HINGE_CONFIGS = [
+    {**config, "smoothing": 0.3} for config in HINGE_CONFIGS if not is_smooth(config)
+]
+
+#: Differentiable configurations, where finite differences apply.
+SMOOTH_CONFIGS = [
+    *(config for config in FIT_CONFIGS if is_smooth(config)),
+    *SMOOTHED_HINGE_CONFIGS,
+]
+
+#: Gradient checks: every loss function, the smoothed hinges and another margin.
+GRADIENT_CONFIGS = [*FIT_CONFIGS, *SMOOTHED_HINGE_CONFIGS, MARGIN_CONFIG]
+
+
+def make_problem(n_samples=60, n_features=5, n_classes=3, seed=0, separation=1.0):
+    """Gaussian classes with overlapping means: not separable, well conditioned."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_samples) % n_classes
+    rng.shuffle(y)
+    centers = separation * rng.standard_normal((n_classes, n_features))
+    X = centers[y] + rng.standard_normal((n_samples, n_features))
+    return X, y
+
+
+def central_differences(fun: Callable[[np.ndarray], float], x: np.ndarray, step=1e-6):
+    """``(f(x + h e_j) - f(x - h e_j)) / 2h`` for every coordinate j."""
+    grad = np.empty_like(x)
+    for j in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[j] = step
+        grad.flat[j] = (fun(x + e) - fun(x - e)) / (2 * step)
+    return grad
 
 
 def per_sample_loss(
@@ -121,7 +183,7 @@ def golden_problems() -> dict:
 #: Configurations of the golden test: every loss, plus the parameters that change it.
 GOLDEN_CONFIGS = [
     *LOSS_CONFIGS,
-    {"loss": "cross_entropy", "label_smoothing": 0.1},
-    {"loss": "hinge", "multiclass_hinge": "weston_watkins", "margin": 0.5},
+    LABEL_SMOOTHING_CONFIG,
+    MARGIN_CONFIG,
     {"loss": "squared_hinge", "multiclass_hinge": "crammer_singer", "C": np.inf},
 ]
