@@ -17,6 +17,7 @@ from tests.oracles import (
     HINGE_CONFIGS,
     LABEL_SMOOTHING_CONFIG,
     LOSS_CONFIGS,
+    LOSS_NAMES,
     config_id,
     distance_to_optimum,
     is_smooth,
@@ -111,7 +112,7 @@ def test_dask_fit_equals_the_in_memory_fit(client, config, chunks):
     assert on_dask.n_features_in_ == 6 and on_dask.classes_.tolist() == [0, 1, 2]
 
 
-@pytest.mark.parametrize("loss", ["cross_entropy", "hinge"])
+@pytest.mark.parametrize("loss", LOSS_NAMES[:2])
 def test_binary_string_labels_and_numpy_y(client, loss):
     X, y, _ = problem(n_classes=2, seed=1)
     labels = np.array(["no", "yes"])[y]
