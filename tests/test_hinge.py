@@ -139,6 +139,6 @@ def test_every_hinge_learns_with_default_parameters(shared_data, config):
     ours = accuracy(SoftmaxClassifier(**config))
     # LinearSVC's default (one-vs-rest squared hinge) for every variant, and the
     # stronger Crammer-Singer LinearSVC for the Crammer-Singer losses.
-    assert ours >= accuracy(LinearSVC()) - 0.03
+    assert ours >= accuracy(LinearSVC(random_state=0)) - 0.03
     if config["multiclass_hinge"] == "crammer_singer":
-        assert ours >= accuracy(LinearSVC(multi_class="crammer_singer")) - 0.03
+        assert ours >= accuracy(LinearSVC(multi_class="crammer_singer", random_state=0)) - 0.03
