@@ -8,7 +8,7 @@ import pytest
 from sklearn.datasets import dump_svmlight_file
 
 from sklearn_softmax.__main__ import main
-from tests.conftest import make_problem
+from tests.oracles import make_problem
 
 
 def write_csv(path, X, y, header=True):

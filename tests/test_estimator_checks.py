@@ -3,14 +3,11 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_softmax import SoftmaxClassifier
+from tests.oracles import LABEL_SMOOTHING_CONFIG, LOSS_CONFIGS
 
 ESTIMATORS = [
-    SoftmaxClassifier(),
-    SoftmaxClassifier(label_smoothing=0.1, class_weight="balanced"),
-    SoftmaxClassifier(loss="hinge"),
-    SoftmaxClassifier(loss="hinge", multiclass_hinge="weston_watkins"),
-    SoftmaxClassifier(loss="squared_hinge"),
-    SoftmaxClassifier(loss="squared_hinge", multiclass_hinge="weston_watkins"),
+    *(SoftmaxClassifier(**config) for config in LOSS_CONFIGS),
+    SoftmaxClassifier(**LABEL_SMOOTHING_CONFIG, class_weight="balanced"),
 ]
 
 # scikit-learn marks these as expected failures for LinearSVC too: with the

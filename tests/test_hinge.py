@@ -12,13 +12,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from sklearn_softmax import SoftmaxClassifier
-
-HINGES = [
-    ("hinge", "crammer_singer"),
-    ("hinge", "weston_watkins"),
-    ("squared_hinge", "crammer_singer"),
-    ("squared_hinge", "weston_watkins"),
-]
+from tests.oracles import HINGE_CONFIGS, config_id, distance_to_optimum, objective
 
 
 def standardized(shared_data, name, n_samples):
@@ -26,27 +20,6 @@ def standardized(shared_data, name, n_samples):
     rng = np.random.default_rng(0)
     keep = rng.permutation(len(y))[:n_samples]
     return StandardScaler().fit_transform(X[keep]), y[keep]
-
-
-def hinge_objective(coef, intercept, X, y, C, loss, variant, sample_weight, margin=1.0):
-    """``J = C sum_i s_i loss_i + ||W||^2 / 2`` from the textbook formulas.
-
-    Two classes: one score, ``max(0, margin - t z)`` (squared) with ``t = +-1``.
-    """
-    Z = X @ coef.T + intercept
-    power = 2 if loss == "squared_hinge" else 1
-    if coef.shape[0] == 1:
-        t = np.where(y == 1, 1.0, -1.0)
-        per_sample = np.maximum(0.0, margin - t * Z[:, 0]) ** power
-        return C * per_sample @ sample_weight + 0.5 * np.sum(coef**2)
-    rows = np.arange(len(y))
-    terms = np.maximum(0.0, margin + Z - Z[rows, y][:, None])
-    terms[rows, y] = 0.0
-    if variant == "crammer_singer":
-        per_sample = terms.max(axis=1) ** power
-    else:
-        per_sample = (terms**power).sum(axis=1)
-    return C * per_sample @ sample_weight + 0.5 * np.sum(coef**2)
 
 
 def dual_value(G, X, y, C, loss, variant, sample_weight, margin=1.0):
@@ -104,7 +77,9 @@ def dual_candidates(coef, X, y, loss, variant, margin=1.0):
 
 
 def relative_duality_gap(coef, X, y, C, loss, variant, sample_weight):
-    primal = hinge_objective(coef, 0.0, X, y, C, loss, variant, sample_weight)
+    primal = objective(
+        coef, 0.0, X, y, C=C, sample_weight=sample_weight, loss=loss, multiclass_hinge=variant
+    )
     best_dual = max(
         dual_value(G, X, y, C, loss, variant, sample_weight)
         for G in dual_candidates(coef, X, y, loss, variant)
@@ -113,17 +88,19 @@ def relative_duality_gap(coef, X, y, C, loss, variant, sample_weight):
     return (primal - best_dual) / primal
 
 
-@pytest.mark.parametrize(("loss", "variant"), HINGES)
-def test_duality_gap_certifies_the_optimum(shared_data, loss, variant):
+@pytest.mark.parametrize("config", HINGE_CONFIGS, ids=config_id)
+def test_duality_gap_certifies_the_optimum(shared_data, config):
+    loss, variant = config["loss"], config["multiclass_hinge"]
     X, y = standardized(shared_data, "satimage", 1500)
     sample_weight = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
     # tol=1e-5: at the default 1e-4 the gap is about 1e-3, most of it from the
     # gradient left at the stopping point (it enters the gap squared, times C n).
-    model = SoftmaxClassifier(
-        loss=loss, multiclass_hinge=variant, fit_intercept=False, tol=1e-5, max_iter=20000
-    )
+    model = SoftmaxClassifier(**config, fit_intercept=False, tol=1e-5, max_iter=20000)
     model.fit(X, y, sample_weight=sample_weight)
     gap = relative_duality_gap(model.coef_, X, y, 1.0, loss, variant, sample_weight)
+    # The stopping rule bounds the exact gap (the smoothing's Fenchel-Young gap plus the
+    # gradient's share) by distance_to_optimum's slack, 1e-4 to 3e-4 of the primal here;
+    # the dual points above are not the best ones, hence the larger threshold.
     assert gap < 1e-3
     # The certificate is not vacuous: a visibly worse model fails it.
     assert relative_duality_gap(0.8 * model.coef_, X, y, 1.0, loss, variant, sample_weight) > 1e-3
@@ -131,20 +108,24 @@ def test_duality_gap_certifies_the_optimum(shared_data, loss, variant):
 
 def test_crammer_singer_reaches_linear_svc_objective(shared_data):
     X, y = standardized(shared_data, "satimage", 1500)
-    weight = np.ones(len(y))
-    reference = LinearSVC(multi_class="crammer_singer", intercept_scaling=100)
+    reference = LinearSVC(multi_class="crammer_singer", intercept_scaling=100, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         reference.fit(X, y)
-    ours = SoftmaxClassifier(loss="hinge").fit(X, y)
-    J = lambda m: hinge_objective(  # noqa: E731
-        m.coef_, m.intercept_, X, y, 1.0, "hinge", "crammer_singer", weight
+    tol = 1e-5
+    ours = SoftmaxClassifier(loss="hinge", tol=tol).fit(X, y)
+    J = lambda m: objective(  # noqa: E731
+        m.coef_, m.intercept_, X, y, C=1.0, loss="hinge", multiclass_hinge="crammer_singer"
     )
-    assert J(ours) <= J(reference) * 1.002
+    # LinearSVC's point is no better than the optimum J* (it penalizes its intercept
+    # slightly, and stops short); ours is within the stopping rule's distance of J*:
+    # J / (C n) - J* / (C n) <= slack (1.6e-4 of J here; 1.3e-2 at the default tol).
+    slack, _ = distance_to_optimum(ours, X, y, tol=tol)
+    assert J(ours) <= J(reference) + slack * len(y)
 
 
-@pytest.mark.parametrize(("loss", "variant"), HINGES)
-def test_every_hinge_learns_with_default_parameters(shared_data, loss, variant):
+@pytest.mark.parametrize("config", HINGE_CONFIGS, ids=config_id)
+def test_every_hinge_learns_with_default_parameters(shared_data, config):
     X, y = shared_data("letter")
     keep = np.random.default_rng(0).permutation(len(y))[:6000]
     X, y = X[keep], y[keep]
@@ -155,9 +136,9 @@ def test_every_hinge_learns_with_default_parameters(shared_data, loss, variant):
             warnings.simplefilter("ignore", ConvergenceWarning)
             return cross_val_score(make_pipeline(StandardScaler(), estimator), X, y, cv=cv).mean()
 
-    ours = accuracy(SoftmaxClassifier(loss=loss, multiclass_hinge=variant))
+    ours = accuracy(SoftmaxClassifier(**config))
     # LinearSVC's default (one-vs-rest squared hinge) for every variant, and the
     # stronger Crammer-Singer LinearSVC for the Crammer-Singer losses.
-    assert ours >= accuracy(LinearSVC()) - 0.03
-    if variant == "crammer_singer":
-        assert ours >= accuracy(LinearSVC(multi_class="crammer_singer")) - 0.03
+    assert ours >= accuracy(LinearSVC(random_state=0)) - 0.03
+    if config["multiclass_hinge"] == "crammer_singer":
+        assert ours >= accuracy(LinearSVC(multi_class="crammer_singer", random_state=0)) - 0.03

@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
 from sklearn_softmax import SoftmaxClassifier
-from tests.conftest import make_problem
+from tests.oracles import make_problem
 
 # Tolerances near 1e-8 and below are what these comparisons need; where double
 # precision cannot certify them, the fit says so with this warning.
@@ -103,10 +103,14 @@ def test_same_optimum_as_logistic_regression(n_classes, C, fit_intercept):
     ours, reference = fit_both(X, y, C=C, fit_intercept=fit_intercept)
     ours_J = penalized_log_loss(ours, X, y, C)
     reference_J = penalized_log_loss(reference, X, y, C)
+    # Both stop at tol=1e-10 (J / (C n) then within p tol^2 C n < 1e-14 of its
+    # minimum) or where float64 no longer resolves a decrease: their J agree to 1e-11
+    # or better on every kernel; 1e-7 leaves that margin and catches any other point.
     assert ours_J <= reference_J * (1 + 1e-7)
     assert abs(ours_J - reference_J) <= 1e-7 * reference_J
-    if n_classes == 2:
-        np.testing.assert_allclose(ours.coef_, reference.coef_, rtol=1e-4)
+    if n_classes == 2:  # one score: a unique optimum; the fits agree to 1e-6 here
+        scale = np.abs(reference.coef_).max()
+        np.testing.assert_allclose(ours.coef_, reference.coef_, rtol=1e-4, atol=1e-4 * scale)
         np.testing.assert_allclose(ours.intercept_, reference.intercept_, rtol=1e-4, atol=1e-8)
 
 
@@ -148,4 +152,7 @@ def test_tol_bounds_the_largest_gradient_entry(shared_data, tol):
     X, y = shared_data("usps")
     ours = SoftmaxClassifier(tol=tol).fit(X, y)
     params = np.concatenate([ours.coef_.ravel(), ours.intercept_])
-    assert np.abs(penalized_log_loss_gradient(params, X, y, 1.0, 10)).max() <= tol
+    # The fit's last gradient is anywhere below tol (within 1% of it on some kernels);
+    # this one is summed in another order: they differ by at most n eps max|x|.
+    rounding = len(y) * np.finfo(float).eps * np.abs(X).max()
+    assert np.abs(penalized_log_loss_gradient(params, X, y, 1.0, 10)).max() <= tol + rounding

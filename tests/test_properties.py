@@ -9,27 +9,8 @@ from sklearn.metrics import hinge_loss, log_loss
 from sklearn_softmax._fit import build_objective
 from sklearn_softmax._losses import make_loss
 from sklearn_softmax.metrics import cross_entropy_loss, multiclass_hinge_loss
-from tests.test_gradients import central_differences
+from tests.oracles import FIT_CONFIGS, SMOOTH_CONFIGS, central_differences, config_id
 
-# Differentiable configurations (the plain hinges only at a positive smoothing:
-# finite differences across a kink are meaningless).
-SMOOTH_CONFIGS = [
-    {"loss": "cross_entropy"},
-    {"loss": "cross_entropy", "label_smoothing": 0.2},
-    {"loss": "hinge", "multiclass_hinge": "crammer_singer", "smoothing": 0.3},
-    {"loss": "hinge", "multiclass_hinge": "weston_watkins", "smoothing": 0.3},
-    {"loss": "squared_hinge", "multiclass_hinge": "weston_watkins"},
-    {"loss": "squared_hinge", "multiclass_hinge": "crammer_singer", "smoothing": 0.3},
-]
-# Every loss the estimator fits, exact (unsmoothed).
-ALL_CONFIGS = [
-    {"loss": "cross_entropy"},
-    {"loss": "cross_entropy", "label_smoothing": 0.2},
-    {"loss": "hinge", "multiclass_hinge": "crammer_singer"},
-    {"loss": "hinge", "multiclass_hinge": "weston_watkins"},
-    {"loss": "squared_hinge", "multiclass_hinge": "crammer_singer"},
-    {"loss": "squared_hinge", "multiclass_hinge": "weston_watkins"},
-]
 PROPERTY_SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -64,7 +45,8 @@ def problems(draw, max_samples=12, max_features=4, max_classes=5):
     return X, y, weight, W, b
 
 
-@pytest.mark.parametrize("config", SMOOTH_CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
+# Differentiable configurations only: finite differences across a kink are meaningless.
+@pytest.mark.parametrize("config", SMOOTH_CONFIGS, ids=config_id)
 @PROPERTY_SETTINGS
 @given(problem=problems(), fit_intercept=st.booleans(), C=st.sampled_from([0.01, 1.0, 100.0]))
 def test_analytic_gradient_matches_finite_differences(config, problem, fit_intercept, C):
@@ -102,7 +84,7 @@ def scores(draw, max_samples=10, max_classes=6):
     return Z, y, rng
 
 
-@pytest.mark.parametrize("config", ALL_CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
+@pytest.mark.parametrize("config", FIT_CONFIGS, ids=config_id)
 @PROPERTY_SETTINGS
 @given(data=scores())
 def test_loss_is_invariant_to_permuting_samples_and_relabeling_classes(config, data):
@@ -120,7 +102,7 @@ def test_loss_is_invariant_to_permuting_samples_and_relabeling_classes(config, d
     assert np.all(values >= 0)
 
 
-@pytest.mark.parametrize("config", ALL_CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
+@pytest.mark.parametrize("config", FIT_CONFIGS, ids=config_id)
 @PROPERTY_SETTINGS
 @given(data=scores())
 def test_binary_loss_is_symmetric_in_the_labels(config, data):
