@@ -4,10 +4,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sklearn_softmax import SoftmaxClassifier
-from sklearn_softmax._fit import build_objective
 from sklearn_softmax._losses import make_loss
-from sklearn_softmax._objective import AffinePreconditioner
+from sklearn_softmax._objective import AffinePreconditioner, LinearObjective
 from tests.oracles import (
     GRADIENT_CONFIGS,
     HINGE_CONFIGS,
@@ -20,14 +18,15 @@ from tests.oracles import (
 
 
 def objective_for(config, n_classes, fit_intercept, sparse, C=0.7, seed=0):
-    """J's objective on a small problem with sample weights and class weights."""
+    """``F = J / (C sum w)`` on a small problem with sample weights and class weights
+    ``{0: 2, 1: 0.5}`` (others 1): weights ``w / sum w``, penalty ``1 / (C sum w)``."""
     config = dict(config)
     smoothing = config.pop("smoothing", 0.0)
     X, y = make_problem(n_samples=40, n_features=4, n_classes=n_classes, seed=seed)
     rng = np.random.default_rng(seed + 1)
-    sample_weight = rng.uniform(0.2, 2.0, size=y.size)
-    estimator = SoftmaxClassifier(**config, class_weight={0: 2.0, 1: 0.5})
-    weight = estimator._sample_weight(y, np.unique(y), X, sample_weight)
+    class_weight = np.ones(n_classes)
+    class_weight[:2] = [2.0, 0.5]
+    weight = rng.uniform(0.2, 2.0, size=y.size) * class_weight[y]
     n_scores = 1 if n_classes == 2 else n_classes
     loss = make_loss(
         config["loss"],
@@ -38,7 +37,20 @@ def objective_for(config, n_classes, fit_intercept, sparse, C=0.7, seed=0):
         smoothing=smoothing,
     )
     X = sp.csr_matrix(X) if sparse else X
-    return build_objective(loss, X, y, weight, C=C, fit_intercept=fit_intercept, n_scores=n_scores)
+    return normalized_objective(loss, X, y, weight, C, fit_intercept, n_scores)
+
+
+def normalized_objective(loss, X, y, weight, C, fit_intercept, n_scores):
+    total = weight.sum()
+    return LinearObjective(
+        loss,
+        X,
+        y,
+        weight / total,
+        alpha=1 / (C * total),
+        fit_intercept=fit_intercept,
+        n_scores=n_scores,
+    )
 
 
 def assert_gradient_matches(fun_grad, x, rtol=1e-6):
@@ -81,14 +93,13 @@ def test_gradient_in_solver_coordinates_matches_finite_differences(config, fit_i
     objective = objective_for(config, 3, fit_intercept, sparse)
     X = objective.X
     # A shifted, scaled copy of the features makes the map far from the identity.
-    coordinates = AffinePreconditioner.from_data(
-        X,
-        objective.weights,
+    weighted_mean = objective.weights @ (X.toarray() if sp.issparse(X) else X)
+    coordinates = AffinePreconditioner(
+        (weighted_mean + np.array([3.0, -1.0, 0.5, 2.0])) * fit_intercept,
+        np.array([0.1, 4.0, 1.0, 30.0]),
         n_scores=3,
         fit_intercept=fit_intercept,
     )
-    coordinates.mean = coordinates.mean + np.array([3.0, -1.0, 0.5, 2.0]) * fit_intercept
-    coordinates.scale = coordinates.scale * np.array([0.1, 4.0, 1.0, 30.0])
 
     def fun(theta):
         W, b = coordinates.to_model(theta)
@@ -120,10 +131,15 @@ def test_float32_and_csc_paths_match_the_float64_dense_gradient(config):
         (X.astype(np.float32), 1e-5),
         (sp.csr_matrix(X.astype(np.float32)), 1e-5),
     ]:
-        other = build_objective(
-            dense.loss, other_X, y, dense.weights, C=0.7, fit_intercept=True, n_scores=3
+        other = LinearObjective(
+            dense.loss,
+            other_X,
+            y,
+            dense.weights,
+            alpha=dense.alpha,
+            fit_intercept=True,
+            n_scores=3,
         )
-        other.alpha = dense.alpha  # same weights, same penalty
         other_value, other_W, other_b = other.value_gradient(W, b)
         np.testing.assert_allclose(other_value, value, rtol=rtol)
         np.testing.assert_allclose(other_W, grad_W, rtol=rtol, atol=rtol * np.abs(grad_W).max())

@@ -6,10 +6,18 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sklearn_softmax._fit import fit_linear_model
+from sklearn_softmax._fit import InMemoryData, fit_linear_model
 from sklearn_softmax._losses import make_loss
 from sklearn_softmax._objective import AffinePreconditioner
+from sklearn_softmax._summary import class_moments, feature_moments
 from tests.oracles import LOSS_CONFIGS, config_id, gradient, is_smooth
+
+
+def preconditioner(X, y, sample_weight, class_weight, fit_intercept):
+    """The coordinates a fit derives from the summary of ``X``."""
+    moments = class_moments(X, y, sample_weight, class_weight.size)
+    mean, second = feature_moments(moments, class_weight, center=fit_intercept)
+    return AffinePreconditioner.from_moments(mean, second, n_scores=3, fit_intercept=fit_intercept)
 
 
 @pytest.mark.parametrize(
@@ -25,13 +33,14 @@ def test_feature_statistics_match_numpy(container, fit_intercept):
     X[:, 1] += 1e8 * (X[:, 1] != 0)  # a large offset: no cancellation allowed
     X[:, 4] *= 1e-2  # a small spread, kept (scale 1)
     X[:, 3] = 0.0  # a constant feature
-    weights = rng.random(400)
-    weights /= weights.sum()
+    sample_weight = rng.random(400)
+    y = rng.integers(0, 3, 400)
+    class_weight = np.array([1.0, 2.5, 0.3])
+    # The moments under the weights s_i c_{y_i}, straight from numpy.
+    weights = sample_weight * class_weight[y]
     mean = np.average(X, axis=0, weights=weights) if fit_intercept else np.zeros(5)
     second = np.average((X - mean) ** 2, axis=0, weights=weights)
-    stats = AffinePreconditioner.from_data(
-        container(X), weights, n_scores=3, fit_intercept=fit_intercept
-    )
+    stats = preconditioner(container(X), y, sample_weight, class_weight, fit_intercept)
     np.testing.assert_allclose(stats.mean, mean, rtol=1e-12)
     np.testing.assert_allclose(stats.scale, np.sqrt(np.maximum(second, 1.0)), rtol=1e-9)
 
@@ -39,8 +48,7 @@ def test_feature_statistics_match_numpy(container, fit_intercept):
 def test_duplicate_sparse_entries_are_summed():
     # A non-canonical CSR matrix: two stored values for the same entry.
     X = sp.csr_matrix((np.array([1.0, 2.0, 4.0]), np.array([0, 0, 1]), np.array([0, 2, 3])))
-    weights = np.array([0.5, 0.5])
-    stats = AffinePreconditioner.from_data(X, weights, n_scores=1, fit_intercept=True)
+    stats = preconditioner(X, np.zeros(2, int), np.ones(2), np.ones(1), True)
     dense = X.toarray()  # [[3, 0], [0, 4]]
     np.testing.assert_allclose(stats.mean, dense.mean(axis=0))
     np.testing.assert_allclose(stats.scale, dense.std(axis=0))  # 1.5 and 2
@@ -64,27 +72,22 @@ def test_preconditioned_fit_reaches_the_plain_fit(config, sparse):
     X = sp.csr_matrix(X) if sparse else X
     runs = [
         fit_linear_model(
+            InMemoryData(X, y, np.ones(300)),
             partial(
                 make_loss,
                 config["loss"],
-                3,
                 multiclass_hinge=config.get("multiclass_hinge", "crammer_singer"),
             ),
-            X,
-            y,
-            np.ones(300),
             C=1.0,
+            class_weight=None,
             fit_intercept=True,
-            n_scores=3,
-            init=(np.zeros((3, 4)), np.zeros(3)),
-            smoothing_start=1.0,
             tol=tol,
             max_iter=50000,
             precondition=precondition,
         )
         for precondition in (True, False)
     ]
-    (W, b, fast), (W_plain, b_plain, plain) = runs
+    (W, b, fast), (W_plain, b_plain, plain) = ((r.W, r.b, r.result) for r in runs)
     # Both are stationary points of J / (C n) to tol, by the textbook gradient (whose
     # rounding is at most n eps max|x|): a map that moved the optimum would fail this.
     rounding = 300 * np.finfo(float).eps * abs(X).max()

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import hinge_loss, log_loss
 
-from sklearn_softmax._fit import build_objective
+from sklearn_softmax._fit import InMemoryData
 from sklearn_softmax._losses import make_loss
 from sklearn_softmax.metrics import cross_entropy_loss, multiclass_hinge_loss
 from tests.oracles import FIT_CONFIGS, SMOOTH_CONFIGS, central_differences, config_id
@@ -53,8 +53,13 @@ def test_analytic_gradient_matches_finite_differences(config, problem, fit_inter
     X, y, weight, W, b = problem
     n_classes = int(y.max()) + 1
     loss = loss_of(config, n_classes)
-    objective = build_objective(
-        loss, X, y, weight, C=C, fit_intercept=fit_intercept, n_scores=W.shape[0]
+    total = weight.sum()  # F = J / (C sum w): weights w / sum w, penalty 1 / (C sum w)
+    objective = InMemoryData(X, y, weight).objective(
+        loss,
+        np.full(n_classes, 1 / total),
+        alpha=1 / (C * total),
+        fit_intercept=fit_intercept,
+        n_scores=W.shape[0],
     )
     b = b if fit_intercept else np.zeros_like(b)
 
