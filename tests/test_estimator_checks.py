@@ -1,4 +1,5 @@
-"""scikit-learn's own estimator checks, for every loss and hinge variant."""
+"""scikit-learn's own estimator checks, for every loss and hinge variant, with the L2,
+elastic-net and L1 penalties."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -8,6 +9,11 @@ from tests.oracles import LABEL_SMOOTHING_CONFIG, LOSS_CONFIGS
 ESTIMATORS = [
     *(SoftmaxClassifier(**config) for config in LOSS_CONFIGS),
     SoftmaxClassifier(**LABEL_SMOOTHING_CONFIG, class_weight="balanced"),
+    *(
+        SoftmaxClassifier(**config, l1_ratio=l1_ratio)
+        for l1_ratio in (0.5, 1.0)
+        for config in LOSS_CONFIGS
+    ),
 ]
 
 # scikit-learn marks these as expected failures for LinearSVC too: with the
@@ -20,8 +26,24 @@ HINGE_XFAILS = {
 }
 
 
+# The squared Crammer-Singer hinge is not differentiable either (the max over
+# classes); with the L1 penalty alone nothing makes the objective strictly convex,
+# and its fits agree to the smoothing gap the rule allows at the default tol (1e-4
+# of the zero model's loss: measured 4e-4 of J between tol=1e-4 and 1e-7), not to
+# the check's rtol=1e-7. With any L2 part it passes.
+L1_SQUARED_CS_XFAILS = {
+    name: "squared Crammer-Singer hinge with L1 alone: agreement to the smoothing gap only"
+    for name in HINGE_XFAILS
+}
+
+
 def expected_failures(estimator):
-    return HINGE_XFAILS if estimator.loss == "hinge" else {}
+    if estimator.loss == "hinge":
+        return HINGE_XFAILS
+    squared_cs = (
+        estimator.loss == "squared_hinge" and estimator.multiclass_hinge == "crammer_singer"
+    )
+    return L1_SQUARED_CS_XFAILS if squared_cs and estimator.l1_ratio == 1 else {}
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
