@@ -131,6 +131,7 @@ def fit_arguments(estimator: SoftmaxClassifier):
     )
     options = {
         "C": estimator.C,
+        "l1_ratio": estimator.l1_ratio,
         "class_weight": estimator.class_weight,
         "fit_intercept": estimator.fit_intercept,
         "tol": estimator._tol,
@@ -394,14 +395,22 @@ def run(names, repeats, with_svc, out: Path):
 
 
 def time_ticks(axis) -> None:
-    """Readable labels on a log time axis: decades only when it spans two or more,
-    else 1, 2, 5 per decade (every integer below 0.6 decades), plain numbers, no
-    minor labels (matplotlib labels the minor ticks of short spans, and they overlap)."""
+    """Readable labels on a log time axis: plain numbers at 1 per decade over 2.5
+    decades or more, 1 and 3 over 1.2 or more, 1, 2, 5 over 0.6 or more, else every
+    integer; no minor labels (matplotlib labels the minor ticks of short spans, which
+    overlap)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     low, high = axis.get_xlim()
     decades = np.log10(high / low)
-    steps = (1.0,) if decades >= 2 else (1.0, 2.0, 5.0) if decades >= 0.6 else np.arange(1, 10)
+    if decades >= 2.5:
+        steps = (1.0,)
+    elif decades >= 1.2:
+        steps = (1.0, 3.0)
+    elif decades >= 0.6:
+        steps = (1.0, 2.0, 5.0)
+    else:
+        steps = np.arange(1.0, 10.0)
     axis.xaxis.set_major_locator(LogLocator(base=10, subs=steps))
     axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     axis.xaxis.set_minor_formatter(NullFormatter())

@@ -1,0 +1,244 @@
+"""Measurements behind design choices stated in the library's docstrings (see notes.md).
+
+    python benchmarks/bench_design.py          # all sections: ~8 min on a busy 2-core machine
+    python benchmarks/bench_design.py --sections blas history
+
+Needs the real data sets of ``../shared/data`` (or ``$SKLEARN_SOFTMAX_DATA``), raw
+(unscaled), float64. Prints one markdown table per section. Every fit runs
+``fit_linear_model`` with ``SoftmaxClassifier``'s default parameters for its loss (as
+``bench_fit.py`` traces them); the sections that test a design choice replace that one
+piece of the library for the duration of a fit, here only:
+
+preconditioner
+    Iterations of the default cross-entropy fit in the library's coordinates (features
+    centered, divided by ``max(sd, 1)``: scaled down to unit spread, never up) against
+    the same fit in fully standardized coordinates (divided by ``sd``; 1 for a constant
+    feature), by replacing ``AffinePreconditioner.from_moments``. Same objective, same
+    optimum, same stopping rule: only the solver's coordinates differ. The standardized
+    fits stop at 10 times the library's iterations (reported as ``>=``).
+blas
+    Fit time of the default cross-entropy fit on satimage with BLAS limited to one
+    thread around scipy's L-BFGS code (the library) and without (``_BlasThreads.single``
+    replaced by a null context), alternately; and the time per iteration spent outside
+    the objective's evaluations (scipy's L-BFGS step and the callbacks).
+iterations
+    Iterations of each loss (cross-entropy, hinge, squared hinge; the default
+    Crammer-Singer multiclass hinge) on each raw real data set, with the default
+    ``tol`` and ``max_iter``.
+history
+    Cross-entropy on shuttle (70 parameters) and R8 (160k parameters) with L-BFGS
+    histories of 10 and 100 pairs (``lbfgs_history`` replaced): iterations, fit time,
+    and the time spent in the evaluations against the rest.
+
+Timings are wall times on whatever else the machine is running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import time
+from unittest import mock
+
+import numpy as np
+from bench_fit import datasets, fit_arguments, load
+
+from sklearn_softmax import SoftmaxClassifier, _fit, _solver
+from sklearn_softmax._fit import InMemoryData, fit_linear_model
+from sklearn_softmax._objective import AffinePreconditioner, LinearObjective
+
+REAL = ["letter", "satimage", "shuttle", "usps", "mnist", "r8"]
+LOSSES = ["cross_entropy", "hinge", "squared_hinge"]
+SECTIONS = ["preconditioner", "blas", "iterations", "history"]
+
+
+class TimedObjective(LinearObjective):
+    """The library's objective, adding each evaluation and its time to ``self.clock``
+    (kept by :meth:`with_loss`'s copies: the hinges' smoothing stages)."""
+
+    clock: TimedData
+
+    def value_gradient(self, W, b):
+        start = time.perf_counter()
+        try:
+            return super().value_gradient(W, b)
+        finally:
+            self.clock.seconds += time.perf_counter() - start
+            self.clock.evaluations += 1
+
+
+class TimedData(InMemoryData):
+    """In-memory data whose objective counts its evaluations and the time they take."""
+
+    def __init__(self, X, y):
+        super().__init__(X, y, np.ones(len(y)))
+        self.evaluations = 0
+        self.seconds = 0.0
+
+    def objective(self, loss, class_factor, **options):
+        objective = super().objective(loss, class_factor, **options)
+        objective.__class__ = TimedObjective  # the library's object, timed
+        objective.clock = self
+        return objective
+
+
+def fit(name: str, loss="cross_entropy", replacing=contextlib.nullcontext, **params) -> dict:
+    """One fit of ``SoftmaxClassifier(loss=loss, **params)``'s problem on data set ``name``
+    under the context ``replacing()``."""
+    X, y = data(name)
+    make, options = fit_arguments(SoftmaxClassifier(loss=loss, **params))
+    source = TimedData(X, y)
+    with replacing():
+        start = time.perf_counter()
+        result = fit_linear_model(source, make, **options).result
+        seconds = time.perf_counter() - start
+    return {
+        "n_iter": result.n_iter,
+        "reason": result.reason,
+        "parameters": result.x.size,
+        "seconds": seconds,
+        "evaluations": source.evaluations,
+        "evaluation_seconds": source.seconds,
+    }
+
+
+@functools.cache
+def data(name: str):
+    return load(name)
+
+
+@functools.cache
+def default_fit(name: str, loss: str = "cross_entropy") -> dict:
+    """The library's own fit, shared by the sections."""
+    return fit(name, loss)
+
+
+def iterations(result: dict) -> str:
+    """Iterations, with ``*`` when the fit did not converge (its reason)."""
+    star = "" if result["reason"] == "converged" else f"* ({result['reason']})"
+    return f"{result['n_iter']}{star}"
+
+
+def fully_standardized(mean, second_moment, *, n_scores, fit_intercept):
+    """``AffinePreconditioner.from_moments`` that also scales small spreads up."""
+    spread = np.sqrt(second_moment)
+    return AffinePreconditioner(mean, np.where(spread > 0, spread, 1.0), n_scores, fit_intercept)
+
+
+def preconditioner(names):
+    yield "| data | iterations, sigma = max(sd, 1) (library) | iterations, sigma = sd | ratio |"
+    yield "|---|---|---|---|"
+    for name in names:
+        ours = default_fit(name)
+        full = fit(  # capped at 10x the library's iterations: the claim is 3 to 6x
+            name,
+            replacing=lambda: mock.patch.object(
+                AffinePreconditioner, "from_moments", fully_standardized
+            ),
+            max_iter=10 * ours["n_iter"],
+        )
+        ratio = full["n_iter"] / ours["n_iter"]
+        at_least = ">= " if full["reason"] == "max_iter" else ""
+        yield f"| {name} | {iterations(ours)} | {iterations(full)} | {at_least}{ratio:.2f} |"
+    yield ""
+    yield "The fully standardized fits stop at 10x the library's iterations (`max_iter`)."
+
+
+def blas(repeats: int):
+    yield f"satimage, cross-entropy; median of {repeats} alternating fits."
+    yield ""
+    yield (
+        "| BLAS around scipy's L-BFGS code | fit s | iterations "
+        "| ms per iteration outside evaluations |"
+    )
+    yield "|---|---|---|---|"
+    variants = {
+        "one thread (library)": contextlib.nullcontext,
+        "usual threads": lambda: mock.patch.object(
+            _solver._BlasThreads, "single", lambda self: contextlib.nullcontext()
+        ),
+    }
+    runs = {label: [] for label in variants}
+    fit("satimage")  # warm up: loading, the BLAS controller's scan
+    for _ in range(repeats):
+        for label, replacing in variants.items():
+            runs[label].append(fit("satimage", replacing=replacing))
+    medians = {}
+    for label, results in runs.items():
+        seconds = float(np.median([r["seconds"] for r in results]))
+        outside = np.median(
+            [(r["seconds"] - r["evaluation_seconds"]) / max(r["n_iter"], 1) for r in results]
+        )
+        medians[label] = seconds
+        yield f"| {label} | {seconds:.3f} | {iterations(results[-1])} | {1e3 * outside:.2f} |"
+    ratio = medians["usual threads"] / medians["one thread (library)"]
+    yield ""
+    yield f"Fit time without the limit / with it: {ratio:.1f}x."
+
+
+def iteration_counts(names):
+    yield "| data | " + " | ".join(f"{loss}: iterations (s)" for loss in LOSSES) + " |"
+    yield "|---" * (len(LOSSES) + 1) + "|"
+    for name in names:
+        results = [default_fit(name, loss) for loss in LOSSES]
+        cells = [f"{iterations(r)} ({r['seconds']:.1f})" for r in results]
+        yield f"| {name} | " + " | ".join(cells) + " |"
+    yield ""
+    yield "`*`: stopped without converging (at `max_iter` = 5000, or by `precision`)."
+
+
+def history(names):
+    yield (
+        "| data | parameters | history | default | iterations | fit s | evaluations "
+        "| evaluations s | rest s |"
+    )
+    yield "|---|---|---|---|---|---|---|---|---|"
+    for name in [n for n in ("shuttle", "r8") if n in names]:
+        X, _ = data(name)
+        for pairs in (10, 100):
+            result = fit(
+                name,
+                replacing=lambda pairs=pairs: mock.patch.object(
+                    _fit, "lbfgs_history", lambda *_: pairs
+                ),
+            )
+            n_stored = X.nnz if hasattr(X, "nnz") else X.size
+            n_scores = result["parameters"] // (X.shape[1] + 1)
+            default = _fit.lbfgs_history(n_stored, n_scores, result["parameters"])
+            rest = result["seconds"] - result["evaluation_seconds"]
+            marker = "yes" if pairs == default else ""
+            yield (
+                f"| {name} | {result['parameters']} | {pairs} | {marker} "
+                f"| {iterations(result)} | {result['seconds']:.2f} | {result['evaluations']} "
+                f"| {result['evaluation_seconds']:.2f} | {rest:.2f} |"
+            )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", nargs="+", default=SECTIONS, choices=SECTIONS)
+    parser.add_argument("--datasets", nargs="+", default=REAL, choices=REAL)
+    parser.add_argument("--repeats", type=int, default=5, help="fits per variant in 'blas'")
+    args = parser.parse_args(argv)
+    if not datasets.available():
+        parser.error(f"the shared data directory {datasets.DATA_DIR} is absent")
+    start = time.perf_counter()
+    for section in args.sections:
+        if section == "preconditioner":
+            lines = preconditioner(args.datasets)
+        elif section == "blas":
+            lines = blas(args.repeats)
+        elif section == "iterations":
+            lines = iteration_counts(args.datasets)
+        else:
+            lines = history(args.datasets)
+        print(f"## {section}\n", flush=True)
+        for line in lines:  # each row as soon as it is measured
+            print(line, flush=True)
+        print(flush=True)
+    print(f"total {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
