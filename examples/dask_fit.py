@@ -36,7 +36,7 @@ def main():
     args = parser.parse_args()
 
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
         y = da.random.default_rng(1).integers(0, N_CLASSES, args.rows, chunks=args.chunk_rows)
