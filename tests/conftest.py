@@ -4,10 +4,6 @@ import pytest
 
 from tests import datasets
 
-# The synthetic problems live in tests.oracles; this name stays importable here only
-# for tests/test_metrics.py, which still imports it from tests.conftest.
-from tests.oracles import make_problem  # noqa: F401
-
 
 @pytest.fixture(scope="session")
 def shared_data():

@@ -25,7 +25,7 @@ from sklearn_softmax.metrics import (
     neg_squared_hinge_scorer,
     neg_weston_watkins_hinge_scorer,
 )
-from tests.conftest import make_problem
+from tests.oracles import make_problem
 
 RNG = np.random.default_rng(0)
 
