@@ -1,7 +1,8 @@
 """Fit-time benchmark: SoftmaxClassifier against LogisticRegression and LinearSVC.
 
-    python benchmarks/bench_fit.py                      # all data sets, ~12 min on 2 cores
+    python benchmarks/bench_fit.py              # all: ~12 min on 2 cores, L1 ~25 min more
     python benchmarks/bench_fit.py --datasets satimage --repeats 1 --no-svc --out /tmp/b
+    python benchmarks/bench_fit.py --l1-only --out /tmp/b   # the L1 / elastic-net section
 
 Needs the real data sets of ``../shared/data`` (or ``$SKLEARN_SOFTMAX_DATA``) and
 matplotlib. Writes ``results.md`` (tables) and ``results.png`` (objective gap
@@ -28,12 +29,19 @@ What it measures, each pair alternately in the same process:
 5. the Crammer-Singer hinge: the time ``SoftmaxClassifier(loss="hinge")`` needs to
    reach the objective ``LinearSVC(multi_class="crammer_singer")`` ends at
    (both evaluated in our objective; ours traced through the callback, which stops
-   the fit once reached), against LinearSVC's fit time.
+   the fit once reached), against LinearSVC's fit time;
+6. L1 and elastic net (``--l1-only`` alone, ``--no-l1`` to skip): on the real data
+   sets raw and standardized (R8 raw only), float64 and float32, ``l1_ratio`` 1 and
+   0.5, ``SoftmaxClassifier(l1_ratio=r)`` against ``LogisticRegression(solver="saga",
+   l1_ratio=r)`` at its defaults (``tol=1e-4``, ``max_iter=100``): default-fit times,
+   objectives with the L1 term, the time our traced fit takes to reach saga's
+   objective, saga's ConvergenceWarning and the exact zeros of both.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 import tracemalloc
@@ -45,6 +53,7 @@ import numpy as np
 import scipy
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_X_y
 
@@ -59,6 +68,10 @@ from tests import datasets  # the loaders of ../shared/data
 DATASETS = ["letter", "satimage", "shuttle", "usps", "mnist", "r8", "synthetic"]
 DENSE_REAL = ["letter", "satimage", "shuttle", "usps", "mnist"]
 TIME_BUDGET_PER_ESTIMATOR = 12.0  # seconds of repeats per (estimator, data set, dtype)
+L1_DATASETS = [*DENSE_REAL, "r8"]
+L1_RATIOS = (1.0, 0.5)
+L1_TIME_BUDGET = 4.0  # seconds of repeats per (estimator, row) in the L1 section
+L1_TRACE_LIMIT = 3.0  # the equal-objective trace stops at this times the slower default fit
 
 
 def load(name: str):
@@ -71,23 +84,29 @@ def load(name: str):
     return centers[y] + rng.standard_normal((100_000, 100)), y
 
 
-def unit_objective(X, y, loss, n_scores):
-    """``F = J / (C n)`` at C = 1 on ``(X, y)``: weights ``1 / n``, penalty ``alpha = 1 / n``."""
+def unit_objective(X, y, loss, n_scores, l1_ratio=0.0):
+    """``F = J / (C n)`` at C = 1 on ``(X, y)`` without its L1 term: weights ``1 / n``,
+    penalty ``alpha = (1 - l1_ratio) / n``."""
     source = InMemoryData(X, y, np.ones(len(y)))
     n_classes, n_samples = source.classes.size, len(y)
     return source.objective(
         make_loss(loss, n_classes),
         np.full(n_classes, 1.0 / n_samples),
-        alpha=1.0 / n_samples,
+        alpha=(1.0 - l1_ratio) / n_samples,
         fit_intercept=True,
         n_scores=n_scores,
     )
 
 
-def objective(X, y, coef, intercept, loss="cross_entropy") -> float:
-    """``J / (C n)`` at C = 1 in float64, for any fitted linear model."""
-    problem = unit_objective(X.astype(np.float64), y, loss, n_scores=coef.shape[0])
-    return problem.value(np.asarray(coef, dtype=np.float64), np.asarray(intercept, np.float64))
+def objective(X, y, coef, intercept, loss="cross_entropy", l1_ratio=0.0) -> float:
+    """``J / (C n)`` at C = 1 in float64, for any fitted linear model, with
+    ``J = C sum_i loss_i + r ||W||_1 + (1 - r) / 2 ||W||_F^2`` (``r = l1_ratio``)."""
+    problem = unit_objective(
+        X.astype(np.float64), y, loss, n_scores=coef.shape[0], l1_ratio=l1_ratio
+    )
+    W = np.asarray(coef, dtype=np.float64)
+    value = problem.value(W, np.asarray(intercept, np.float64))
+    return value + l1_ratio * float(np.abs(W).sum()) / len(y)
 
 
 def quiet_fit(estimator, X, y):
@@ -98,14 +117,15 @@ def quiet_fit(estimator, X, y):
     return estimator, any(issubclass(w.category, ConvergenceWarning) for w in caught)
 
 
-def timed_pair(make_ours, make_reference, X, y, repeats):
-    """Alternate the two fits; median times, last models, convergence warnings."""
+def timed_pair(make_ours, make_reference, X, y, repeats, budget=TIME_BUDGET_PER_ESTIMATOR):
+    """Alternate the two fits, each repeated while it has spent at most ``budget``
+    seconds; median times, last models, convergence warnings."""
     times = {"ours": [], "reference": []}
     models, warned = {}, {}
     spent = {"ours": 0.0, "reference": 0.0}
     for _ in range(repeats):
         for key, make in (("ours", make_ours), ("reference", make_reference)):
-            if times[key] and spent[key] > TIME_BUDGET_PER_ESTIMATOR:
+            if times[key] and spent[key] > budget:
                 continue
             start = time.perf_counter()
             models[key], warned[key] = quiet_fit(make(), X, y)
@@ -140,20 +160,21 @@ def fit_arguments(estimator: SoftmaxClassifier):
     return make, options
 
 
-def trace_ours(estimator: SoftmaxClassifier, X, y, stop_below=-np.inf):
+def trace_ours(estimator: SoftmaxClassifier, X, y, stop_below=-np.inf, time_limit=np.inf):
     """``(seconds since the start, objective)`` after each iteration of ``estimator``'s fit.
 
     The fit runs ``fit_linear_model`` with the estimator's parameters (after the same
     validation as its ``fit``, timed too); the solver's callback records the objective
-    ``J / (C n)`` (for the hinges, the smoothed stage's: an upper bound) and stops the
-    fit once it is at most ``stop_below``.
+    ``J / (C n)`` (for the hinges, the smoothed stage's: an upper bound; with an L1
+    term, its split coordinates' ``sum(P + N)``: at least ``||W||_1``) and stops the
+    fit once it is at most ``stop_below`` or ``time_limit`` seconds have passed.
     """
     make, options = fit_arguments(estimator)
     points: list[tuple[float, float]] = []
 
     def record(iteration: int, value: float, stationarity: float) -> None:
         points.append((time.perf_counter() - start, value))
-        if value <= stop_below:
+        if value <= stop_below or points[-1][0] > time_limit:
             raise _TargetReached
 
     start = time.perf_counter()
@@ -244,16 +265,182 @@ def geometric_mean(values):
     return float(np.exp(np.mean(np.log(values))))
 
 
-def run(names, repeats, with_svc, out: Path):
+def l1_variants(names):
+    """``(name, scaling, X, y)`` in float64 for the L1 section: each real data set raw
+    and standardized (``StandardScaler``); R8 raw only (see ``l1_section``)."""
+    for name in [n for n in L1_DATASETS if n in names]:
+        X, y = load(name)
+        yield name, "raw", X, y
+        if name != "r8":
+            yield name, "standardized", StandardScaler().fit_transform(X), y
+
+
+def l1_section(names, repeats, command):
+    """L1 and elastic-net cross-entropy against ``LogisticRegression(solver="saga")``.
+
+    Per row (data set, scaling, dtype, ``l1_ratio``): median default-fit times of
+    ours and saga's (alternating, up to ``repeats`` each within ``L1_TIME_BUDGET``
+    seconds), both objectives in float64, the time our traced fit first reaches
+    saga's objective, saga's ConvergenceWarning and the exact zeros of both.
+    Returns the markdown lines; prints each row and the summary as measured.
+    """
+    section_start = time.perf_counter()
+    lines = [
+        "",
+        "## L1 and elastic net against saga",
+        "",
+        f"`{command}`",
+        "",
+        "`SoftmaxClassifier(l1_ratio=r)` against `LogisticRegression(solver='saga', "
+        "l1_ratio=r)`, both at their defaults (C = 1; saga: `tol=1e-4`, `max_iter=100`), "
+        "on each real data set raw and standardized (`StandardScaler`, fitted in float64, "
+        "then cast). R8 raw only: standardizing term counts divides each by its standard "
+        "deviation, which turns a word seen once into a count of about 74, is not how "
+        "text is prepared, and makes saga's steps (1 / max squared row norm) tiny "
+        "(about 3-4 minutes per saga fit). Times: medians of up to "
+        f"{repeats} alternating fits, each estimator's repeats stopped once they took "
+        f"{L1_TIME_BUDGET:g} s. objective = `J / (C n)` in float64 with "
+        "`J = C sum_i loss_i + r ||W||_1 + (1 - r) / 2 ||W||_F^2`; rel. = (ours - saga) / "
+        "saga; `<=`: ours at most saga's (**NO** flags a row where it is not). reach s: "
+        "time our fit (traced through `fit_linear_model`'s callback, same path, stopped "
+        "at the target) takes to first reach saga's objective; its objective is the "
+        "callback's (in X's dtype, an upper bound with the L1 term); `>` = not reached "
+        f"within {L1_TRACE_LIMIT:g} times the slower default fit. reach ratio = reach s "
+        "/ saga s. nnz: exact zeros excluded (`np.count_nonzero` of `coef_`), out of "
+        "K x d. `*` = ConvergenceWarning.",
+        "",
+        "| data (K x d) | scaling | dtype | r | ours s | saga s | ratio | ours objective "
+        "| saga objective | rel. | `<=` | reach s | reach ratio | saga warned "
+        "| nnz ours | nnz saga |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    print("\n".join(lines[1:]), flush=True)
+    rows = []
+    for name, scaling, X64, y in l1_variants(names):
+        for dtype in (np.float64, np.float32):
+            X = X64.astype(dtype)
+            for r in L1_RATIOS:
+                medians, _, models, warned = timed_pair(
+                    partial(SoftmaxClassifier, l1_ratio=r),
+                    partial(LogisticRegression, solver="saga", l1_ratio=r),
+                    X,
+                    y,
+                    repeats,
+                    budget=L1_TIME_BUDGET,
+                )
+                values = {
+                    k: objective(X, y, m.coef_, m.intercept_, l1_ratio=r) for k, m in models.items()
+                }
+                limit = L1_TRACE_LIMIT * max(medians.values())
+                points = trace_ours(
+                    SoftmaxClassifier(l1_ratio=r, tol=1e-8),
+                    X,
+                    y,
+                    stop_below=values["reference"],
+                    time_limit=limit,
+                )
+                reach = time_to_reach(points, values["reference"])
+                row = {
+                    "label": f"{name} {scaling} {np.dtype(dtype).name} r={r:g}",
+                    "ratio": medians["ours"] / medians["reference"],
+                    "reach": reach / medians["reference"],
+                    "lower": values["ours"] <= values["reference"],
+                    "saga warned": warned["reference"],
+                }
+                rows.append(row)
+                rel = (values["ours"] - values["reference"]) / values["reference"]
+                reach_text = f"{reach:.3f}" if np.isfinite(reach) else f"> {limit:.1f}"
+                reach_ratio = f"{row['reach']:.3f}" if np.isfinite(reach) else "-"
+                nnz = {k: np.count_nonzero(m.coef_) for k, m in models.items()}
+                lines.append(
+                    f"| {name} ({models['ours'].coef_.shape[0]} x {X.shape[1]}) | {scaling} "
+                    f"| {np.dtype(dtype).name} | {r:g} "
+                    f"| {medians['ours']:.3f}{'*' if warned['ours'] else ''} "
+                    f"| {medians['reference']:.3f}{'*' if warned['reference'] else ''} "
+                    f"| {row['ratio']:.3f} | {values['ours']:.8f} "
+                    f"| {values['reference']:.8f} | {rel:+.1e} "
+                    f"| {'yes' if row['lower'] else '**NO**'} | {reach_text} | {reach_ratio} "
+                    f"| {'yes' if warned['reference'] else 'no'} | {nnz['ours']} "
+                    f"| {nnz['reference']} |"
+                )
+                print(lines[-1], flush=True)
+
+    summary = []
+    if rows:
+        worst = max(rows, key=lambda row: row["ratio"])
+        summary.append(
+            "Default fits: geometric mean time ratio "
+            f"{geometric_mean([row['ratio'] for row in rows]):.3f} over {len(rows)} rows, "
+            f"largest {worst['ratio']:.3f} ({worst['label']})."
+        )
+        reached = [row for row in rows if np.isfinite(row["reach"])]
+        if reached:
+            worst = max(reached, key=lambda row: row["reach"])
+            summary.append(
+                "Equal objective: geometric mean ratio "
+                f"{geometric_mean([row['reach'] for row in reached]):.3f} over "
+                f"{len(reached)} rows, largest {worst['reach']:.3f} ({worst['label']})."
+            )
+        missed = [row["label"] for row in rows if not np.isfinite(row["reach"])]
+        if missed:
+            summary.append(f"saga's objective not reached: {', '.join(missed)}.")
+        higher = [row["label"] for row in rows if not row["lower"]]
+        summary.append(
+            f"Ours above saga's objective: {', '.join(higher) if higher else 'none'}. "
+            f"saga warned ConvergenceWarning on {sum(row['saga warned'] for row in rows)} "
+            f"of {len(rows)} rows."
+        )
+    summary.append(f"Section time {time.perf_counter() - section_start:.0f} s.")
+    lines += ["", *(f"- {line}" for line in summary)]
+    print("\n".join(["", *summary]), flush=True)
+    return lines
+
+
+def run(names, repeats, with_svc, out: Path, *, l2=True, l1=True, command=""):
+    """Measure the selected sections; write ``results.md`` (and ``results.png`` with
+    the L2 section) to ``out``; return the L2 summary ``{dtype: (mean, largest)}``."""
+    command = command or "python benchmarks/bench_fit.py"
     lines = ["# Benchmark results", ""]
     lines.append(
-        f"`python benchmarks/bench_fit.py` on {len(names)} data sets; numpy "
-        f"{np.__version__}, scipy {scipy.__version__}, scikit-learn "
-        f"{__import__('sklearn').__version__}. Times are medians of up to {repeats} "
+        f"`{command}` on {len(names)} data sets; numpy {np.__version__}, scipy "
+        f"{scipy.__version__}, scikit-learn {__import__('sklearn').__version__}."
+    )
+    summary, curves = {}, {}
+    if l2:
+        body, summary, curves = l2_sections(names, repeats, with_svc)
+        lines += body
+    if l1:
+        lines += l1_section(names, repeats, command)
+    if curves:
+        lines += [
+            "",
+            "## Objective against time (results.png)",
+            "",
+            "The float64 cross-entropy objective minus the best either reached, against "
+            "seconds, one panel per data set. SoftmaxClassifier: one fit with its default "
+            "parameters, traced through the solver's callback after each L-BFGS iteration. "
+            "LogisticRegression has no callback: its curve is a sequence of fresh fits with "
+            "`max_iter` = 1, 2, 4, ... up to the iterations of its default run above, each "
+            "point that fit's own wall time and final objective (each point pays the fit's "
+            "setup again).",
+        ]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text("\n".join(lines) + "\n")
+    if curves:
+        plot(curves, out / "results.png")
+    return summary
+
+
+def l2_sections(names, repeats, with_svc):
+    """The L2 sections: cross-entropy tables, memory, evaluation cost and (if
+    ``with_svc``) the Crammer-Singer hinge; ``(lines, summary, curves)``."""
+    lines = [
+        "",
+        f"Times are medians of up to {repeats} "
         "alternating runs; ratio = ours / LogisticRegression's; objective = "
         "`J / (C n)` in float64; rel. = (ours - LR) / LR; memory = peak traced "
-        "allocation during the fit, MB (float64 only). `*` = ConvergenceWarning."
-    )
+        "allocation during the fit, MB (float64 only). `*` = ConvergenceWarning.",
+    ]
     curves = {}
     summary = {}
     for dtype in (np.float64, np.float32):
@@ -375,23 +562,7 @@ def run(names, repeats, with_svc, out: Path):
                 f"| {default_time:.2f}{'*' if warned else ''} | {value:.6f} |"
             )
             print(lines[-1], flush=True)
-
-    lines += [
-        "",
-        "## Objective against time (results.png)",
-        "",
-        "The float64 cross-entropy objective minus the best either reached, against "
-        "seconds, one panel per data set. SoftmaxClassifier: one fit with its default "
-        "parameters, traced through the solver's callback after each L-BFGS iteration. "
-        "LogisticRegression has no callback: its curve is a sequence of fresh fits with "
-        "`max_iter` = 1, 2, 4, ... up to the iterations of its default run above, each "
-        "point that fit's own wall time and final objective (each point pays the fit's "
-        "setup again).",
-    ]
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.md").write_text("\n".join(lines) + "\n")
-    plot(curves, out / "results.png")
-    return summary
+    return lines, summary, curves
 
 
 def time_ticks(axis) -> None:
@@ -453,12 +624,29 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-svc", action="store_true", help="skip the LinearSVC comparison")
+    sections = parser.add_mutually_exclusive_group()
+    sections.add_argument(
+        "--no-l1", action="store_true", help="skip the L1 / elastic-net comparison with saga"
+    )
+    sections.add_argument(
+        "--l1-only", action="store_true", help="only the L1 / elastic-net comparison with saga"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args(argv)
     if not datasets.available() and set(args.datasets) - {"synthetic"}:
         parser.error(f"the shared data directory {datasets.DATA_DIR} is absent")
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    command = shlex.join(["python", "benchmarks/bench_fit.py", *arguments])
     start = time.perf_counter()
-    summary = run(args.datasets, args.repeats, not args.no_svc, args.out)
+    summary = run(
+        args.datasets,
+        args.repeats,
+        not args.no_svc,
+        args.out,
+        l2=not args.l1_only,
+        l1=not args.no_l1,
+        command=command,
+    )
     for dtype, (mean, worst) in summary.items():
         print(f"{dtype}: geometric mean ratio {mean:.3f}, largest {worst:.3f}")
     print(f"total {time.perf_counter() - start:.0f} s; wrote {args.out / 'results.md'}")
