@@ -265,6 +265,15 @@ def geometric_mean(values):
     return float(np.exp(np.mean(np.log(values))))
 
 
+def ratio_summary(title: str, rows: list, key: str) -> str:
+    """``title``, the geometric mean of ``row[key]`` over ``rows`` and the largest."""
+    worst = max(rows, key=lambda row: row[key])
+    return (
+        f"{title} {geometric_mean([row[key] for row in rows]):.3f} over {len(rows)} rows, "
+        f"largest {worst[key]:.3f} ({worst['label']})."
+    )
+
+
 def l1_variants(names):
     """``(name, scaling, X, y)`` in float64 for the L1 section: each real data set raw
     and standardized (``StandardScaler``); R8 raw only (see ``l1_section``)."""
@@ -367,20 +376,10 @@ def l1_section(names, repeats, command):
 
     summary = []
     if rows:
-        worst = max(rows, key=lambda row: row["ratio"])
-        summary.append(
-            "Default fits: geometric mean time ratio "
-            f"{geometric_mean([row['ratio'] for row in rows]):.3f} over {len(rows)} rows, "
-            f"largest {worst['ratio']:.3f} ({worst['label']})."
-        )
+        summary.append(ratio_summary("Default fits: geometric mean time ratio", rows, "ratio"))
         reached = [row for row in rows if np.isfinite(row["reach"])]
         if reached:
-            worst = max(reached, key=lambda row: row["reach"])
-            summary.append(
-                "Equal objective: geometric mean ratio "
-                f"{geometric_mean([row['reach'] for row in reached]):.3f} over "
-                f"{len(reached)} rows, largest {worst['reach']:.3f} ({worst['label']})."
-            )
+            summary.append(ratio_summary("Equal objective: geometric mean ratio", reached, "reach"))
         missed = [row["label"] for row in rows if not np.isfinite(row["reach"])]
         if missed:
             summary.append(f"saga's objective not reached: {', '.join(missed)}.")

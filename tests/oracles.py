@@ -149,8 +149,6 @@ def objective(
     s = np.ones(len(losses)) if sample_weight is None else np.asarray(sample_weight, float)
     if np.isinf(C):
         return float(losses @ s)
-    if not l1_ratio:  # the L2 penalty alone, as before l1_ratio existed
-        return float(C * (losses @ s) + 0.5 * np.sum(coef**2))
     penalty = l1_ratio * np.sum(np.abs(coef)) + (1 - l1_ratio) / 2 * np.sum(coef**2)
     return float(C * (losses @ s) + penalty)
 
