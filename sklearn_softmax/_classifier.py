@@ -112,8 +112,12 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         The margin of the hinge losses, ``> 0``.
     tol : float or None, default=None
         Stop when the largest absolute gradient entry of ``J / (C sum_i s_i c_{y_i})``
-        is at most ``tol`` (as ``LogisticRegression(solver="lbfgs")`` does; with
-        ``l1_ratio > 0``, of its minimum-norm subgradient). The
+        is at most ``tol`` (with ``l1_ratio > 0``, of its minimum-norm
+        subgradient), w.r.t. the weights of the centered features
+        ``(x_j - mean_j) / max(1, sd_j)``: ``LogisticRegression(solver="lbfgs")``'s
+        rule for features of spread at most 1, and one that asks the same of a
+        feature in any unit (in dollars, a gradient w.r.t. the raw weight is
+        ``sd_j`` times larger and cannot reach ``tol`` at float64's rounding). The
         hinge losses are minimized through smooth upper bounds, made tighter
         until their Fenchel-Young gap is at most ``tol`` times the loss of the
         zero model. ``None``: the loss's default in the registry, ``1e-5`` for
@@ -129,7 +133,7 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         hinges, the previous fit's last smoothing). A start that already meets
         the stopping rule returns at once: ``n_iter_`` is then 0.
     verbose : int, default=0
-        Print one line per iteration (iteration, objective, largest gradient entry).
+        Print one line per iteration (iteration, objective, the stopping measure).
 
     Attributes
     ----------

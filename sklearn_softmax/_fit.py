@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._losses import Loss
-from ._objective import AffinePreconditioner, L1Split, LinearObjective, kkt_stationarity
+from ._objective import AffinePreconditioner, L1Split, LinearObjective
 from ._solver import Callback, LbfgsResult, minimize_by_smoothing, minimize_lbfgs
 from ._summary import (
     DataSummary,
@@ -151,8 +151,9 @@ def fit_linear_model(
     directly; a non-smooth one through smooth upper bounds with
     ``mu = margin, margin / 10, ...`` (:func:`minimize_by_smoothing`; a start
     continues from its last smoothing). L-BFGS works on the coordinates of
-    :class:`AffinePreconditioner` (on ``(W, b)`` itself if not ``precondition``);
-    the stopping rule is checked on the gradient in the original coordinates.
+    :class:`AffinePreconditioner` (on ``(W, b)`` itself if not ``precondition``),
+    and the stopping rule is checked there: the largest entry of the (minimum-norm
+    sub)gradient w.r.t. those coordinates, which does not grow with a feature's scale.
     """
     check_classes(source.classes)
     summary = source.summarize()
@@ -191,7 +192,6 @@ def fit_linear_model(
         max_iter=max_iter,
         history=lbfgs_history(source.n_stored, n_scores, coordinates.size),
         progress=progress,
-        l1=l1,
     )
     W, b = coordinates.to_model(result.x)
     return FittedLinearModel(summary.classes, W, b, result)
@@ -217,7 +217,7 @@ def _initial_state(start: Start | None, summary: DataSummary, n_scores: int, los
 
 def _minimize(
     objective: Objective,
-    coordinates: AffinePreconditioner,
+    coordinates: AffinePreconditioner | L1Split,
     init: tuple[np.ndarray, np.ndarray],
     *,
     smoothing_start: float,
@@ -225,22 +225,23 @@ def _minimize(
     max_iter: int,
     history: int,
     progress: Progress,
-    l1: float,
 ) -> LbfgsResult:
-    """Run the solver on ``objective + l1 ||W||_1`` over ``coordinates`` from ``init``."""
+    """Run the solver on ``objective`` (plus the L1 term of :class:`L1Split`
+    coordinates) over ``coordinates`` from ``init``, stopping on their stationarity."""
 
     def fun_of(stage: Objective):
         def fun(theta):
             W, b = coordinates.to_model(theta)
             value, grad_W, grad_b = stage.value_gradient(W, b)
             penalty, grad = coordinates.penalty(theta, grad_W, grad_b)
-            return value + penalty, grad, kkt_stationarity(W, grad_W, grad_b, l1)
+            return value + penalty, grad, coordinates.stationarity(theta, grad)
 
         return fun
 
     theta0 = coordinates.to_solver(*init)
     options = {"tol": tol, "max_iter": max_iter, "history": history}
     options["bounds"] = coordinates.bounds
+    options["restart"] = coordinates.canonical
 
     def report(theta: np.ndarray, gap: float | None) -> None:
         if progress.on_stage_end is not None:

@@ -18,7 +18,7 @@ from threadpoolctl import ThreadpoolController
 
 #: ``fun(theta) -> (value, gradient w.r.t. theta, stationarity)``, where
 #: stationarity is the measure compared with ``tol`` (the largest absolute
-#: gradient entry in the problem's own coordinates).
+#: entry of the minimum-norm subgradient in the solver's coordinates).
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray, float]]
 
 #: ``callback(iteration, value, stationarity)``, after each iteration (from 1).
@@ -30,6 +30,9 @@ SMOOTHING_DECREASE = 10.0
 #: Smoothing stages stop once the largest gradient entry is below ``mu`` times
 #: this (or below ``tol`` if that is larger): they only warm-start the next one.
 STAGE_TOL_PER_MU = 1e-2
+
+#: At most this many restarts of one :func:`minimize_lbfgs` run (see its ``restart``).
+MAX_RESTARTS = 10
 
 #: Why a run stopped.
 CONVERGED, MAX_ITER, PRECISION = "converged", "max_iter", "precision"
@@ -135,6 +138,7 @@ def minimize_lbfgs(
     callback: Callback | None = None,
     first_iter: int = 1,
     bounds: list | None = None,
+    restart: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> LbfgsResult:
     """Minimize ``fun`` from ``x0`` with L-BFGS until stationarity <= ``tol``.
 
@@ -146,12 +150,49 @@ def minimize_lbfgs(
     absolute below 1, so it stopped fits of small objectives early.
     ``callback(first_iter + k, value, stationarity)`` follows the k-th iteration.
     ``bounds``: L-BFGS-B's, per entry of ``x`` (``x0`` must satisfy them).
+    ``restart(x)``: a point with the same model as ``x`` and an objective no higher
+    (:meth:`L1Split.canonical`); after a ``PRECISION`` stop at an ``x`` where it is
+    lower, L-BFGS starts again from it with an empty memory (``MAX_RESTARTS`` times
+    at most).
     """
     threads = _BlasThreads()
     evaluate = _LastEvaluation(_finite(threads.wrap(fun)))
     _, _, stationarity = evaluate(x0)
     if stationarity <= tol:
         return LbfgsResult(x0, 0, CONVERGED, stationarity)
+    x, n_iter, restarts = x0, 0, 0
+    while True:
+        x, run_iter, scipy_status = _run_lbfgs_b(
+            evaluate,
+            threads,
+            x,
+            tol=tol,
+            max_iter=max_iter - n_iter,
+            history=history,
+            callback=callback,
+            first_iter=first_iter + n_iter,
+            bounds=bounds,
+        )
+        n_iter += run_iter
+        _, _, stationarity = evaluate(x)
+        if stationarity <= tol:
+            return LbfgsResult(x, n_iter, CONVERGED, stationarity)
+        if n_iter >= max_iter or scipy_status == 1:
+            return LbfgsResult(x, n_iter, MAX_ITER, stationarity)
+        if restarts == MAX_RESTARTS or restart is None or not _lowers(evaluate, x, restart(x)):
+            return LbfgsResult(x, n_iter, PRECISION, stationarity)
+        x, restarts = restart(x), restarts + 1
+
+
+def _lowers(evaluate: _LastEvaluation, x: np.ndarray, moved: np.ndarray) -> bool:
+    """Whether ``moved`` has a lower objective than ``x``."""
+    value, _, _ = evaluate(x)
+    return evaluate(moved)[0] < value
+
+
+def _run_lbfgs_b(evaluate, threads, x0, *, tol, max_iter, history, callback, first_iter, bounds):
+    """One scipy L-BFGS-B run from ``x0``, stopped by our rule through its callback:
+    ``(x, iterations, scipy's status)``."""
     n_iter = 0
 
     def after_iteration(intermediate_result) -> None:
@@ -180,14 +221,7 @@ def minimize_lbfgs(
                 "ftol": 0.0,
             },
         )
-    _, _, stationarity = evaluate(result.x)
-    if stationarity <= tol:
-        reason = CONVERGED
-    elif n_iter >= max_iter or result.status == 1:
-        reason = MAX_ITER
-    else:
-        reason = PRECISION
-    return LbfgsResult(result.x, n_iter, reason, stationarity)
+    return result.x, n_iter, result.status
 
 
 def minimize_by_smoothing(
@@ -200,6 +234,7 @@ def minimize_by_smoothing(
     max_iter: int,
     history: int = 10,
     bounds: list | None = None,
+    restart: Callable[[np.ndarray], np.ndarray] | None = None,
     callback: Callback | None = None,
     on_stage: Callable[[float, float], None] | None = None,
     after_stage: Callable[[np.ndarray, float], None] | None = None,
@@ -233,6 +268,7 @@ def minimize_by_smoothing(
             callback=callback,
             first_iter=n_iter + 1,
             bounds=bounds,
+            restart=restart,
         )
         x = stage.x
         n_iter += stage.n_iter

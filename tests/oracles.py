@@ -187,16 +187,49 @@ def model_objective(model, X, y: np.ndarray, sample_weight: np.ndarray | None = 
     )
 
 
+def solver_scales(X, sample_weight: np.ndarray, *, fit_intercept: bool = True):
+    """``(mu, sigma)`` of the coordinates the stopping rule is measured in, by the
+    textbook weighted moments: ``mu`` the weighted feature means (0 without an
+    intercept) and ``sigma_j = max(1, sqrt(sum_i w_i (x_ij - mu_j)^2 / sum w))``."""
+    w = np.asarray(sample_weight, dtype=float) / np.sum(sample_weight)
+    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=float)
+    mu = w @ X if fit_intercept else np.zeros(X.shape[1])
+    spread = np.sqrt(w @ (X - mu) ** 2)
+    return mu, np.maximum(spread, 1.0)
+
+
+def kkt_violation(W, grad_W, grad_b, l1, mu, sigma):
+    """The stopping measure's entries, from ``dF/dW`` and ``dF/db``: the minimum-norm
+    subgradient of ``F + l1 ||W||_1`` w.r.t. ``V = W sigma`` (with ``c = b + W mu``),
+    ``g = (dF/dW - dF/db mu^T) / sigma``: ``|g + t sign(w)|`` where ``w != 0``,
+    ``max(0, |g| - t)`` where ``w == 0``, ``t = l1 / sigma``; and ``|dF/db|``."""
+    g = (grad_W - np.outer(grad_b, mu)) / sigma
+    t = l1 / sigma
+    on_W = np.where(W != 0, np.abs(g + t * np.sign(W)), np.maximum(np.abs(g) - t, 0.0))
+    return on_W, np.abs(grad_b)
+
+
+def largest_scale(X) -> float:
+    """An upper bound on every ``sigma_j`` of :func:`solver_scales`, whatever the
+    weights: ``max(1, max_j (max_i x_ij - min_i x_ij))``."""
+    if hasattr(X, "toarray"):
+        X = X.toarray()
+    return float(max(1.0, np.ptp(np.asarray(X, dtype=float), axis=0).max(initial=0.0)))
+
+
 def distance_to_optimum(
     model, X, y: np.ndarray, sample_weight: np.ndarray | None = None, *, tol: float
 ) -> tuple[float, float]:
     """Bounds ``(F - F*, ||W - W*||_F)`` for a fit of ``model`` stopped by the rule at ``tol``.
 
-    The fit stops once every gradient entry of ``F = J / (C sum w)`` is at most
-    ``tol``. ``F`` is ``1 / (C sum w)``-strongly convex in ``W`` (the penalty), so
-    ``F - F* <= ||grad||^2 C sum w / 2``: with the ``p`` entries of ``W`` and ``b``
-    (the unpenalized intercept is held by the data, whose curvature is larger),
-    at most ``p tol^2 C sum w``, twice the bound for ``W`` alone. The hinges are
+    The fit stops once every gradient entry of ``F = J / (C sum w)`` w.r.t. the
+    solver's coordinates ``V = W sigma`` (:func:`solver_scales`) is at most ``tol``.
+    ``F`` is ``1 / (C sum w)``-strongly convex in ``W`` (the penalty), so at least
+    ``1 / (C sum w sigma_max^2)`` in ``V`` and
+    ``F - F* <= ||grad||^2 C sum w sigma_max^2 / 2``: with the ``p`` entries of ``W``
+    and ``b`` (the unpenalized intercept is held by the data, whose curvature is
+    larger), at most ``p tol^2 C sum w sigma_max^2``, twice the bound for ``W`` alone
+    (``sigma_max`` bounded by :func:`largest_scale`). The hinges are
     minimized through smoothing stopped once its Fenchel-Young gap is at most
     ``tol F(0)`` (``F(0)``: the loss of the zero model), which adds to ``F - F*``.
     Float32 evaluations resolve ``F`` only to about ``eps32 F``: L-BFGS stops
@@ -211,7 +244,7 @@ def distance_to_optimum(
     s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     C_total = model.C * s.sum()
     n_params = model.coef_.size + model.intercept_.size
-    slack = n_params * tol**2 * C_total
+    slack = n_params * tol**2 * C_total * largest_scale(X) ** 2
     config = loss_params(model.get_params())
     if not is_smooth(config):
         zero = objective(
@@ -276,21 +309,26 @@ def gradient(
 
 
 def stationarity(model, X, y: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
-    """The largest gradient entry of ``F = J / (C sum w)`` at a fitted model (of a
-    differentiable loss), by :func:`gradient`: what the stopping rule bounds by ``tol``.
-    ``y`` holds class indices, ``sample_weight`` the effective weights."""
+    """The stopping measure at a fitted model (of a differentiable loss, L2 penalty):
+    the largest gradient entry of ``F = J / (C sum w)`` w.r.t. the solver's
+    coordinates (:func:`kkt_violation` with ``l1 = 0``), from :func:`gradient`: what
+    the stopping rule bounds by ``tol``. ``y`` holds class indices,
+    ``sample_weight`` the effective weights."""
+    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     grad_coef, grad_intercept = gradient(
         model.coef_,
         model.intercept_,
         X,
         y,
         C=model.C,
-        sample_weight=sample_weight,
+        sample_weight=s,
         **loss_params(model.get_params()),
     )
     if not model.fit_intercept:
-        return float(np.abs(grad_coef).max())
-    return float(max(np.abs(grad_coef).max(), np.abs(grad_intercept).max()))
+        grad_intercept = np.zeros_like(grad_intercept)
+    mu, sigma = solver_scales(X, s, fit_intercept=model.fit_intercept)
+    on_W, on_b = kkt_violation(model.coef_, grad_coef, grad_intercept, 0.0, mu, sigma)
+    return float(max(on_W.max(), on_b.max()))
 
 
 def golden_problems() -> dict:

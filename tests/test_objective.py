@@ -10,7 +10,14 @@ from sklearn_softmax._fit import InMemoryData, fit_linear_model
 from sklearn_softmax._losses import make_loss
 from sklearn_softmax._objective import AffinePreconditioner
 from sklearn_softmax._summary import class_moments, feature_moments
-from tests.oracles import LOSS_CONFIGS, config_id, gradient, is_smooth
+from tests.oracles import (
+    LOSS_CONFIGS,
+    config_id,
+    gradient,
+    is_smooth,
+    kkt_violation,
+    solver_scales,
+)
 
 
 def preconditioner(X, y, sample_weight, class_weight, fit_intercept):
@@ -88,14 +95,22 @@ def test_preconditioned_fit_reaches_the_plain_fit(config, sparse):
         for precondition in (True, False)
     ]
     (W, b, fast), (W_plain, b_plain, plain) = ((r.W, r.b, r.result) for r in runs)
-    # Both are stationary points of J / (C n) to tol, by the textbook gradient (whose
-    # rounding is at most n eps max|x|): a map that moved the optimum would fail this.
+    # Both are stationary points of J / (C n) to tol, each in its own coordinates,
+    # by the textbook gradient (whose rounding is at most n eps max|x|): the plain
+    # run on (W, b), the preconditioned one on V = W sigma, c = b + W mu. A map that
+    # moved the optimum would fail this.
     rounding = 300 * np.finfo(float).eps * abs(X).max()
-    for W_run, b_run in [(W, b), (W_plain, b_plain)]:
+    mu, sigma = solver_scales(X, np.ones(300))
+    for (W_run, b_run), (mu_run, sigma_run) in [
+        ((W, b), (mu, sigma)),
+        ((W_plain, b_plain), (np.zeros(4), np.ones(4))),
+    ]:
         grad_W, grad_b = gradient(W_run, b_run, X, y, C=1.0, **config)
-        assert max(np.abs(grad_W).max(), np.abs(grad_b).max()) <= tol + rounding
-    # J / (C n) is 1 / (C n)-strongly convex in W (the penalty), so a point whose p
-    # gradient entries are at most tol has ||W - W*|| <= sqrt(2 p) tol C n.
-    bound = np.sqrt(2 * (W.size + b.size)) * tol * 300
+        on_W, on_b = kkt_violation(W_run, grad_W, grad_b, 0.0, mu_run, sigma_run)
+        assert max(on_W.max(), on_b.max()) <= tol + rounding
+    # J / (C n) is 1 / (C n)-strongly convex in W (the penalty), 1 / (C n sigma_max^2)
+    # in V, so a point whose p gradient entries are at most tol there has
+    # ||W - W*|| <= sqrt(2 p) tol C n sigma_max.
+    bound = np.sqrt(2 * (W.size + b.size)) * tol * 300 * sigma.max()
     assert np.linalg.norm(W - W_plain) <= 2 * bound
     assert fast.n_iter < plain.n_iter
