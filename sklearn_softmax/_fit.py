@@ -190,7 +190,9 @@ def fit_linear_model(
         smoothing_start=smoothing,
         tol=tol,
         max_iter=max_iter,
-        history=lbfgs_history(source.n_stored, n_scores, coordinates.size),
+        history=lbfgs_history(
+            source.n_stored, n_scores, coordinates.size, bounded=coordinates.bounds is not None
+        ),
         progress=progress,
     )
     W, b = coordinates.to_model(result.x)
@@ -283,12 +285,17 @@ def _minimize(
     )
 
 
-def lbfgs_history(n_stored: int, n_scores: int, n_parameters: int) -> int:
-    """How many L-BFGS correction pairs to keep: as many as stay cheap, 10 to 100.
+def lbfgs_history(n_stored: int, n_scores: int, n_parameters: int, *, bounded: bool = False) -> int:
+    """How many L-BFGS correction pairs to keep: as many as stay cheap.
 
     An L-BFGS step costs about ``10 * history * n_parameters`` flops, an
     evaluation about ``4 * n_scores * n_stored`` (``n_stored``: entries of X).
     Small, badly conditioned problems need far fewer iterations with a long
     history; on wide sparse ones the steps would cost more than the evaluations.
+    With bounds (L1), L-BFGS-B's generalized Cauchy point and subspace step make a
+    step about 4 times dearer, and a history beyond 40 pairs cost more time than it
+    saved on satimage, letter and USPS (``benchmarks/notes.md``): 10 to 40 pairs.
     """
+    if bounded:
+        return int(np.clip(n_stored * n_scores / (40 * n_parameters), 10, 40))
     return int(np.clip(n_stored * n_scores / (10 * n_parameters), 10, 100))
