@@ -1,111 +1,66 @@
 """``python -m sklearn_softmax``: cross-validate every loss next to scikit-learn's models.
 
 By default on scikit-learn's bundled digits (no download); ``--data PATH`` reads a
-CSV file (label in the last column, an optional header row) or a libsvm/svmlight
-file. Prints one line per model as it goes, then a table of accuracy,
-cross-entropy, Crammer-Singer hinge and fit time, all cross-validated.
+CSV file (label in the last column or ``--label``, an optional header row) or a
+libsvm/svmlight file; ``--models`` chooses which models run. Every argument and
+model parameter is checked before the first fit. Prints one line per model as it
+goes, then a table of accuracy, cross-entropy, Crammer-Singer hinge and fit time,
+all cross-validated (the finished rows also when a later model fails).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits, load_svmlight_file
+from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
-from sklearn.utils.multiclass import type_of_target
 
 from . import SoftmaxClassifier
+from ._datafile import DataError, read_data
 from ._losses import LOSSES, MULTICLASS_HINGES
 from .metrics import neg_cross_entropy_scorer, neg_hinge_scorer
 
-
-class DataError(Exception):
-    """A data file that cannot be read; the message is shown as is."""
-
-
-def read_csv(path: Path):
-    """Features (float) and labels (last column, as text) of a CSV file."""
-    try:
-        with open(path, newline="") as file:
-            rows = [row for row in csv.reader(file) if row and any(c.strip() for c in row)]
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise DataError(f"cannot read {path}: {error}") from None
-    if not rows:
-        raise DataError(f"{path} holds no rows")
-
-    def numeric(row):
-        try:
-            [float(cell) for cell in row[:-1]]
-        except ValueError:
-            return False
-        return True
-
-    if not numeric(rows[0]):
-        rows = rows[1:]  # a header
-    widths = {len(row) for row in rows}
-    if len(widths) != 1 or widths.pop() < 2:
-        raise DataError(
-            f"{path}: every row needs the same number (at least 2) of comma-separated fields"
-        )
-    try:
-        X = np.array([[float(cell) for cell in row[:-1]] for row in rows])
-    except ValueError as error:
-        raise DataError(f"{path}: a feature is not a number ({error})") from None
-    if not np.isfinite(X).all():
-        raise DataError(f"{path}: the features hold NaN or infinite values")
-    y = np.array([row[-1].strip() for row in rows])
-    return X, y
+#: The ``--models`` choices: ours (one per ``--loss``) and scikit-learn's.
+MODELS = ("softmax", "logistic", "linear_svc")
 
 
-def read_data(path: Path):
-    """``(X, y)`` from a CSV (``.csv``) or libsvm/svmlight file."""
-    if not path.exists():
-        raise DataError(f"no such file: {path}")
-    if not path.is_file():
-        raise DataError(f"not a file: {path}")
-    if path.suffix.lower() == ".csv":
-        return read_csv(path)
-    try:
-        X, y = load_svmlight_file(str(path))
-    except (ValueError, UnicodeDecodeError, OSError) as error:
-        raise DataError(
-            f"{path} is neither a .csv file nor a libsvm/svmlight file ({error})"
-        ) from None
-    if type_of_target(y) == "continuous":
-        raise DataError(f"{path}: the labels are real numbers, not classes")
-    if not np.isfinite(X.data).all():
-        raise DataError(f"{path}: the features hold NaN or infinite values")
-    return X, y
-
-
-def models(losses, multiclass_hinge: str, C: float, sparse: bool):
-    """``(name, estimator)`` pairs: ours for each loss, then scikit-learn's."""
+def models(chosen, losses, multiclass_hinge: str, C: float, sparse: bool):
+    """``(name, estimator)`` pairs of the ``chosen`` :data:`MODELS`: ours for each
+    loss, then scikit-learn's."""
     scale = (lambda: StandardScaler(with_mean=False)) if sparse else StandardScaler
-    for loss in losses:
-        name = f"SoftmaxClassifier({loss}"
-        name += f", {multiclass_hinge})" if loss != "cross_entropy" else ")"
+    if "softmax" in chosen:
+        for loss in losses:
+            name = f"SoftmaxClassifier({loss}"
+            name += f", {multiclass_hinge})" if loss != "cross_entropy" else ")"
+            model = SoftmaxClassifier(loss=loss, multiclass_hinge=multiclass_hinge, C=C)
+            yield name, make_pipeline(scale(), model)
+    if "logistic" in chosen:
+        yield "LogisticRegression", make_pipeline(scale(), LogisticRegression(C=C, max_iter=1000))
+    if "linear_svc" in chosen:
         yield (
-            name,
-            make_pipeline(
-                scale(), SoftmaxClassifier(loss=loss, multiclass_hinge=multiclass_hinge, C=C)
-            ),
+            "LinearSVC(crammer_singer)",
+            make_pipeline(scale(), LinearSVC(C=C, multi_class="crammer_singer")),
         )
-    yield "LogisticRegression", make_pipeline(scale(), LogisticRegression(C=C, max_iter=1000))
-    yield (
-        "LinearSVC(crammer_singer)",
-        make_pipeline(scale(), LinearSVC(C=C, multi_class="crammer_singer")),
-    )
+
+
+def check_parameters(name: str, pipeline) -> None:
+    """Raise ValueError, naming the model, if a step's parameters are invalid
+    (scikit-learn's own check, run by ``fit``)."""
+    for _, step in pipeline.steps:
+        try:
+            step._validate_params()
+        except ValueError as error:
+            raise ValueError(f"{name}: {error} (choose the models with --models)") from None
 
 
 def evaluate(estimator, X, y, cv: int):
@@ -162,19 +117,44 @@ def parse_args(argv):
     parser.add_argument(
         "--data",
         type=Path,
-        help="a CSV file (label in the last column) or a libsvm/svmlight file; "
-        "default: scikit-learn's digits",
+        help="a CSV file (label in the last column, or see --label) or a libsvm/svmlight "
+        "file; default: scikit-learn's digits",
+    )
+    parser.add_argument(
+        "--label",
+        metavar="COLUMN",
+        help="the CSV's label column: a header name or a 0-based index (default: the last)",
+    )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=MODELS,
+        default=list(MODELS),
+        help="which models to cross-validate (default: all; LinearSVC(crammer_singer) "
+        "is the slowest on large data)",
     )
     parser.add_argument("--loss", nargs="+", choices=LOSSES, default=list(LOSSES))
     parser.add_argument("--multiclass-hinge", choices=MULTICLASS_HINGES, default="crammer_singer")
-    parser.add_argument("--C", type=float, default=1.0, help="inverse penalty strength (> 0)")
+    parser.add_argument(
+        "--C", type=float, default=1.0, help="inverse penalty strength (> 0; inf: no penalty)"
+    )
     parser.add_argument("--cv", type=int, default=5, help="number of folds (>= 2)")
     args = parser.parse_args(argv)
     if not args.C > 0:
         parser.error(f"--C must be positive, got {args.C}")
     if args.cv < 2:
         parser.error(f"--cv must be at least 2, got {args.cv}")
+    if args.label is not None and args.data is None:
+        parser.error("--label needs --data")
     return args
+
+
+def describe_counts(classes, counts, limit: int = 5) -> str:
+    """``{label: count, ...}`` of the ``limit`` rarest classes, and how many more."""
+    order = np.argsort(counts, kind="stable")[:limit]
+    shown = ", ".join(f"{classes[i]!r}: {counts[i]}" for i in order)
+    more = f", ... ({classes.size - limit} more)" if classes.size > limit else ""
+    return "{" + shown + more + "}"
 
 
 def main(argv=None) -> int:
@@ -184,7 +164,7 @@ def main(argv=None) -> int:
             X, y = load_digits(return_X_y=True)
             source = "scikit-learn's digits"
         else:
-            X, y = read_data(args.data)
+            X, y = read_data(args.data, args.label)
             source = str(args.data)
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -193,9 +173,17 @@ def main(argv=None) -> int:
     if classes.size < 2 or counts.min() < args.cv:
         print(
             f"error: need at least 2 classes with at least --cv={args.cv} samples each; "
-            f"got {dict(zip(classes.tolist(), counts.tolist(), strict=True))}",
+            f"got {classes.size} (rarest: {describe_counts(classes, counts)})",
             file=sys.stderr,
         )
+        return 2
+    sparse = not isinstance(X, np.ndarray)
+    chosen = list(models(args.models, args.loss, args.multiclass_hinge, args.C, sparse))
+    try:
+        for name, estimator in chosen:
+            check_parameters(name, estimator)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     print(
         f"{source}: {X.shape[0]} samples, {X.shape[1]} features, {classes.size} classes; "
@@ -203,8 +191,7 @@ def main(argv=None) -> int:
         flush=True,
     )
     rows = []
-    sparse = not isinstance(X, np.ndarray)
-    for name, estimator in models(args.loss, args.multiclass_hinge, args.C, sparse):
+    for name, estimator in chosen:
         start = time.perf_counter()
         print(f"  {name} ...", end="", flush=True)
         try:
@@ -212,6 +199,9 @@ def main(argv=None) -> int:
         except ValueError as error:  # data the models reject: say why in one line
             message = " ".join(str(error).split())
             print(flush=True)
+            if rows:
+                print()
+                print(format_table(rows), flush=True)
             print(f"error: {name} cannot be fitted: {message}", file=sys.stderr)
             return 2
         print(f" {time.perf_counter() - start:.1f} s", flush=True)

@@ -59,7 +59,7 @@ def test_svmlight_file(tmp_path, capsys):
         ("a,b,label\n1,2,x\n3,x\n", "same number"),
         ("1,2,x\n3,four,y\n", "not a number"),
         ("1,2,x\n3,4,x\n5,6,x\n", "at least 2 classes"),
-        ("1,nan,x\n3,4,y\n5,6,x\n", "NaN or infinite"),
+        ("1,nan,x\n3,4,y\n5,6,x\n", "line 1, column '1': missing value ('nan')"),
         (b"1,2,x\n3,\xff\xfe,y\n", "cannot read"),
     ],
     ids=["missing", "empty", "ragged", "text-feature", "one-class", "nan", "not-utf8"],
@@ -86,7 +86,7 @@ def test_svmlight_file_with_real_valued_labels(tmp_path, capsys):
     path.write_text("0.5 1:1.0\n1.7 1:2.0\n2.25 2:1.0\n")
     assert main(["--data", str(path)]) == 2
     error = capsys.readouterr().err.strip()
-    assert "labels are real numbers" in error and "\n" not in error
+    assert "looks like a continuous target" in error and "\n" not in error
 
 
 def test_a_model_that_rejects_the_data_gives_a_one_line_error(monkeypatch, capsys):
@@ -115,3 +115,100 @@ def test_module_entry_point_reports_bad_arguments_without_traceback():
     )
     assert completed.returncode == 2
     assert "--C must be positive" in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_an_invalid_parameter_of_a_later_model_stops_before_any_fit(capsys):
+    # C = inf (no penalty) suits ours and LogisticRegression, not LinearSVC: the
+    # error comes before the first fit and names the model.
+    assert main(["--C", "inf", "--cv", "2"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing fitted, nothing printed
+    error = captured.err.strip()
+    assert error.startswith("error: LinearSVC(crammer_singer): The 'C' parameter of LinearSVC")
+    assert "--models" in error and "\n" not in error
+
+
+def test_models_chooses_what_runs(capsys):
+    assert main(["--C", "inf", "--cv", "2", "--models", "softmax", "--loss", "cross_entropy"]) == 0
+    out = capsys.readouterr().out
+    assert "SoftmaxClassifier(cross_entropy)" in out
+    assert "LogisticRegression" not in out and "LinearSVC" not in out
+
+
+def test_rows_finished_before_a_failing_model_are_printed(monkeypatch, capsys):
+    from sklearn_softmax import __main__ as cli
+
+    real = cli.evaluate
+    calls = []
+
+    def fail_second(estimator, X, y, cv):
+        calls.append(estimator)
+        if len(calls) == 2:
+            raise ValueError("the second model rejects this data")
+        return real(estimator, X, y, cv)
+
+    monkeypatch.setattr(cli, "evaluate", fail_second)
+    assert main(["--cv", "2", "--loss", "cross_entropy", "hinge"]) == 2
+    captured = capsys.readouterr()
+    table = captured.out.split("accuracy", 1)[1]
+    assert "SoftmaxClassifier(cross_entropy)" in table
+    assert "SoftmaxClassifier(hinge" in captured.err
+    assert "the second model rejects this data" in captured.err
+
+
+def test_a_continuous_last_column_is_named_with_a_few_values(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((178, 2))
+    path = write_csv(tmp_path / "data.csv", X, rng.permutation(178) * 0.25 + 0.1)
+    assert main(["--data", str(path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "'label' looks like a continuous target (178 distinct real values" in error
+    assert len(error) < 300 and "\n" not in error
+
+
+def test_many_rare_classes_are_summarized(tmp_path, capsys):
+    X = np.arange(200.0).reshape(100, 2)
+    path = write_csv(tmp_path / "data.csv", X, np.arange(100) % 50)
+    assert main(["--data", str(path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "need at least 2 classes with at least --cv=5 samples each" in error
+    assert "got 50 (rarest:" in error and "(45 more)" in error and len(error) < 300
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ("1.5,,x", "line 3, column 'f1': missing value (''); impute it or drop the row"),
+        ("1.5,NA,x", "line 3, column 'f1': missing value ('NA'); impute it or drop the row"),
+        ("red,2,x", "line 3, column 'f0': 'red' is not a number; encode the text column"),
+        ("1.5,inf,x", "line 3, column 'f1': 'inf' is not finite"),
+        ("1.5,2", "line 3: 2 fields, the first row has 3"),
+    ],
+    ids=["empty", "NA", "text", "inf", "ragged"],
+)
+def test_csv_errors_name_the_line_and_column_and_the_fix(tmp_path, capsys, cells, message):
+    path = tmp_path / "data.csv"
+    path.write_text("f0,f1,label\n1,2,x\n" + cells + "\n3,4,y\n")
+    assert main(["--data", str(path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert message in error and "\n" not in error
+
+
+def test_label_column_chosen_by_name_or_index(tmp_path, capsys):
+    X, y = make_problem(n_samples=60, n_features=3, separation=3.0)
+    names = np.array(["cat", "dog", "eel"])[y]
+    rows = ["species,a,b,c"] + [
+        f"{label}," + ",".join(map(repr, row.tolist())) for row, label in zip(X, names, strict=True)
+    ]
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(rows) + "\n")
+    # Without --label the last column (a real number) is taken for the label.
+    assert main(["--data", str(path), "--cv", "2"]) == 2
+    error = capsys.readouterr().err
+    assert "line 2, column 'species': " in error and "pass --label species" in error
+    for label in ("species", "0", "-4"):
+        args = ["--data", str(path), "--label", label, "--cv", "2", "--models", "softmax"]
+        assert main([*args, "--loss", "cross_entropy"]) == 0
+        assert "60 samples, 3 features, 3 classes" in capsys.readouterr().out
+    assert main(["--data", str(path), "--label", "kind"]) == 2
+    assert "no column named 'kind'" in capsys.readouterr().err

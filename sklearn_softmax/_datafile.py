@@ -1,0 +1,186 @@
+"""Data files for the command line: CSV (numpy's C parser) and libsvm/svmlight.
+
+Every error is a :class:`DataError` whose one-line message names the file, and for
+a CSV cell its line and column, and says what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import load_svmlight_file
+from sklearn.utils.multiclass import type_of_target
+
+#: Cells that mean "missing" (pandas' defaults, the common ones).
+MISSING = {"", "na", "n/a", "nan", "null", "none", "-", "?"}
+
+
+class DataError(Exception):
+    """A data file that cannot be used; the message is shown as is."""
+
+
+def read_data(path: Path, label: str | None = None):
+    """``(X, y)`` from a CSV (``.csv``) or libsvm/svmlight file; ``label``: the CSV's
+    label column (a header name or a 0-based index, negative from the end; default
+    the last)."""
+    if not path.exists():
+        raise DataError(f"no such file: {path}")
+    if not path.is_file():
+        raise DataError(f"not a file: {path}")
+    if path.suffix.lower() == ".csv":
+        X, y, label_name = read_csv(path, label)
+    else:
+        if label is not None:
+            raise DataError(
+                f"{path}: --label applies to CSV files; libsvm files hold the label first"
+            )
+        X, y = read_svmlight(path)
+        label_name = "label"
+    check_labels(path, y, label_name)
+    return X, y
+
+
+def read_svmlight(path: Path):
+    """``(X, y)`` of a libsvm/svmlight file."""
+    try:
+        X, y = load_svmlight_file(str(path))
+    except (ValueError, UnicodeDecodeError, OSError) as error:
+        raise DataError(
+            f"{path} is neither a .csv file nor a libsvm/svmlight file ({error})"
+        ) from None
+    if not np.isfinite(X.data).all():
+        raise DataError(f"{path}: the features hold NaN or infinite values")
+    return X, y
+
+
+def read_csv(path: Path, label: str | None):
+    """Features (float) and labels (text) of a CSV file, and the label column's name.
+
+    An optional header row (a first row with a field that is not a number among
+    the features). Parsed by ``numpy.loadtxt`` (C code); only on its failure is the
+    file scanned line by line to name the bad cell.
+    """
+    try:
+        with open(path, newline="") as file:
+            first_line, first = _first_row(file)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise DataError(f"cannot read {path}: {error}") from None
+    if first is None:
+        raise DataError(f"{path} holds no rows")
+    if len(first) < 2:
+        raise DataError(
+            f"{path}: need at least 2 comma-separated fields (features, then the label)"
+        )
+    label_index = _label_index(path, first, label)
+    features = [j for j in range(len(first)) if j != label_index]
+    header = not all(_is_number(first[j]) for j in features)
+    names = [cell.strip() for cell in first] if header else [str(j) for j in range(len(first))]
+    skip = first_line if header else first_line - 1
+    options = {"delimiter": ",", "quotechar": '"', "skiprows": skip, "encoding": "utf-8"}
+    try:
+        X = np.loadtxt(path, usecols=features, dtype=np.float64, ndmin=2, **options)
+        y = np.loadtxt(path, usecols=[label_index], dtype=str, ndmin=1, **options)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise _bad_cell(path, skip, features, names) or DataError(
+            f"cannot read {path}: {error}"
+        ) from None
+    if X.shape[0] == 0:
+        raise DataError(f"{path} holds a header and no rows")
+    bad = np.argwhere(~np.isfinite(X))
+    if bad.size:
+        raise _bad_cell(path, skip, features, names) or DataError(
+            f"{path}: the features hold NaN or infinite values"
+        )
+    return X, np.char.strip(y), names[label_index]
+
+
+def _first_row(file):
+    """``(line number, fields)`` of the first non-blank row (``(0, None)`` if none)."""
+    for number, row in enumerate(csv.reader(file), start=1):
+        if row and any(cell.strip() for cell in row):
+            return number, row
+    return 0, None
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _label_index(path: Path, first: list[str], label: str | None) -> int:
+    """The label column: by header name, by 0-based index (negative from the end),
+    or the last."""
+    if label is None:
+        return len(first) - 1
+    names = [cell.strip() for cell in first]
+    if label in names:
+        return names.index(label)
+    try:
+        index = int(label)
+    except ValueError:
+        raise DataError(
+            f"{path}: no column named {label!r} in the header "
+            f"({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})"
+        ) from None
+    if not -len(first) <= index < len(first):
+        raise DataError(f"{path}: --label {index} is out of range for {len(first)} columns")
+    return index % len(first)
+
+
+def _bad_cell(path: Path, skip: int, features: list[int], names: list[str]):
+    """A :class:`DataError` naming the first line and column whose cell is not a
+    finite number (or a line with another number of fields), or None."""
+    try:
+        return _scan_for_bad_cell(path, skip, features, names)
+    except UnicodeDecodeError as error:
+        return DataError(f"cannot read {path}: it is not UTF-8 text ({error})")
+
+
+def _scan_for_bad_cell(path: Path, skip: int, features: list[int], names: list[str]):
+    width = len(names)
+    with open(path, newline="", encoding="utf-8") as file:
+        for number, row in enumerate(csv.reader(file), start=1):
+            if number <= skip or not any(cell.strip() for cell in row):
+                continue
+            if len(row) != width:
+                return DataError(
+                    f"{path}, line {number}: {len(row)} fields, the first row has {width}; "
+                    "every row needs the same number of comma-separated fields"
+                )
+            for j in features:
+                cell = row[j].strip()
+                where = f"{path}, line {number}, column {names[j]!r}"
+                if cell.lower() in MISSING:
+                    return DataError(
+                        f"{where}: missing value ({cell!r}); impute it or drop the row"
+                    )
+                if not _is_number(cell):
+                    return DataError(
+                        f"{where}: {cell!r} is not a number; encode the text column "
+                        "(e.g. one-hot), or, if it holds the labels, pass --label "
+                        f"{names[j] if names[j] != str(j) else j}"
+                    )
+                if not np.isfinite(float(cell)):
+                    return DataError(f"{where}: {cell!r} is not finite; impute it or drop the row")
+    return None
+
+
+def check_labels(path: Path, y: np.ndarray, column: str) -> None:
+    """Refuse labels that look like a continuous target (real numbers, most distinct)."""
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except ValueError:
+        return  # text labels are classes
+    if type_of_target(values) == "continuous":
+        distinct = np.unique(values)
+        examples = ", ".join(f"{value:g}" for value in distinct[:3])
+        raise DataError(
+            f"{path}: the label column {column!r} looks like a continuous target "
+            f"({distinct.size} distinct real values such as {examples}, ...); "
+            "a classifier needs class labels (choose the label column with --label)"
+        )
