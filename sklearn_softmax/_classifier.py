@@ -138,8 +138,15 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        The class labels seen in ``fit``, sorted; column ``k`` of
+        :meth:`predict_proba` and of :meth:`decision_function` is ``classes_[k]``.
     coef_ : ndarray of shape (n_classes, n_features), or (1, n_features) for two classes
+        The weights ``W``, in the dtype of ``X`` (float32 stays float32). With two
+        classes, one row: the score of ``classes_[1]`` against ``classes_[0]``.
+        With ``l1_ratio > 0``, weights that are zero at the optimum are exact
+        zeros; :meth:`sparsify` stores them as a scipy sparse matrix.
     intercept_ : ndarray of shape (n_classes,), or (1,) for two classes
+        The unpenalized intercepts ``b`` (zeros if ``fit_intercept=False``).
     n_iter_ : int
         L-BFGS iterations run (all smoothing stages together); 0 when a warm
         start already met the stopping rule.
@@ -148,15 +155,17 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         ``C = inf``: the weighted mean loss). For the hinge losses, the smoothed
         objective of the stage running at that iteration (an upper bound).
     n_features_in_ : int
+        Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined when ``X`` has string feature names.
+        Names of the features seen in ``fit``. Defined only when ``X`` has
+        feature names that are all strings (a pandas DataFrame).
 
     See Also
     --------
-    sklearn.linear_model.LogisticRegression : the same cross-entropy objective.
-    sklearn.svm.LinearSVC : the Crammer-Singer hinge with
+    sklearn.linear_model.LogisticRegression : The same cross-entropy objective.
+    sklearn.svm.LinearSVC : The Crammer-Singer hinge with
         ``multi_class="crammer_singer"`` (and a penalized intercept).
-    sklearn_softmax.metrics : the same losses as metrics and scorers.
+    sklearn_softmax.metrics : The same losses as metrics and scorers.
 
     Examples
     --------
@@ -232,14 +241,18 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Training data: float64 and float32 are kept, other dtypes converted
+            to float64.
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels (any type scikit-learn accepts: integers, strings...).
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights ``s_i``.
+            Non-negative weights ``s_i`` of the samples in ``J``; ``None``: all 1.
+            A weight of 2 is the same as the sample repeated.
 
         Returns
         -------
         self : SoftmaxClassifier
+            The fitted estimator.
         """
         if self.label_smoothing and self.loss != "cross_entropy":
             raise ValueError(
@@ -306,17 +319,39 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         return Start(self.classes_, coef, self.intercept_, self._final_smoothing)
 
     def decision_function(self, X):
-        """Scores ``W x + b``, shape (n_samples, n_classes), or (n_samples,) with two classes.
+        """Compute the scores ``W x + b`` of each sample.
 
         For a Dask array, a Dask array computed lazily, chunk by chunk (as are
         :meth:`predict`, :meth:`predict_proba` and :meth:`predict_log_proba`).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes
+            Column ``k`` scores ``classes_[k]``; with two classes, the score of
+            ``classes_[1]`` (positive) against ``classes_[0]``.
         """
         if is_dask_collection(X):
             return self._map_dask(X, "decision_function")
         return super().decision_function(X)
 
     def predict(self, X):
-        """Predicted class labels, shape (n_samples,): the class of the largest score."""
+        """Predict the class of each sample: the class of the largest score.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Elements of ``classes_``.
+        """
         if is_dask_collection(X):
             return self._map_dask(X, "predict")
         return super().predict(X)
@@ -348,8 +383,22 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
 
     @available_if(_has_proba)
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (n_samples, n_classes): ``softmax(z)`` or
-        ``[1 - sigmoid(z), sigmoid(z)]`` for two classes."""
+        """Estimate the probability of each class: ``softmax(z)`` of the scores.
+
+        With two classes, ``[1 - sigmoid(z), sigmoid(z)]`` of the one score.
+        Cross-entropy only: the hinge losses do not model probabilities, so this
+        method is absent for them.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Column ``k`` is the probability of ``classes_[k]``; rows sum to 1.
+        """
         if is_dask_collection(X):
             return self._map_dask(X, "predict_proba")
         check_is_fitted(self)
@@ -357,7 +406,20 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
 
     @available_if(_has_proba)
     def predict_log_proba(self, X) -> np.ndarray:
-        """Logarithm of :meth:`predict_proba`, computed without underflow."""
+        """Estimate the log-probability of each class, computed without underflow.
+
+        ``log_softmax(z)``: finite where :meth:`predict_proba` rounds to 0.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Column ``k`` is the log-probability of ``classes_[k]``.
+        """
         if is_dask_collection(X):
             return self._map_dask(X, "predict_log_proba")
         check_is_fitted(self)

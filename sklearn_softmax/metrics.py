@@ -218,6 +218,7 @@ def cross_entropy_loss(
     labels : array-like, default=None
         All class labels; by default those in ``y_true``.
     sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each sample's loss; ``None``: all 1.
     normalize : bool, default=True
         Return the (weighted) mean; else the (weighted) sum.
     label_smoothing : float, default=0.0
@@ -226,6 +227,13 @@ def cross_entropy_loss(
     Returns
     -------
     loss : float
+        The weighted mean (or sum) of ``loss_i``, in nats.
+
+    See Also
+    --------
+    sklearn.metrics.log_loss : The same loss without label smoothing.
+    multiclass_hinge_loss : The hinge losses of decision values.
+    neg_cross_entropy_scorer : Its negative as a scorer, for model selection.
 
     Examples
     --------
@@ -287,20 +295,32 @@ def multiclass_hinge_loss(
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
+        True labels.
     decision : array-like of shape (n_samples, n_classes) or (n_samples,)
         Scores, columns in the sorted order of the labels.
     variant : {"crammer_singer", "weston_watkins"}, default="crammer_singer"
+        Which multiclass hinge (above).
     margin : float, default=1.0
+        The margin, ``> 0``.
     squared : bool, default=False
+        Square each ``max(0, .)`` (the squared hinge).
     labels : array-like, default=None
         All class labels; by default those in ``y_true``.
     sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each sample's loss; ``None``: all 1.
     normalize : bool, default=True
         Return the (weighted) mean; else the (weighted) sum.
 
     Returns
     -------
     loss : float
+        The weighted mean (or sum) of the per-sample hinge losses.
+
+    See Also
+    --------
+    sklearn.metrics.hinge_loss : The Crammer-Singer hinge.
+    cross_entropy_loss : The loss of predicted probabilities.
+    neg_hinge_scorer : Its negative as a scorer, for model selection.
 
     Examples
     --------
@@ -332,10 +352,38 @@ def multiclass_hinge_loss(
 
 
 class _LossScorer:
-    """``scorer(estimator, X, y) = -metric(y, estimator.<method>(X), labels=estimator.classes_)``.
+    """A scorer: ``-metric(y, estimator.<response_method>(X), labels=estimator.classes_)``.
 
     Greater is better. Routes ``sample_weight`` to the metric when requested
-    through :meth:`set_score_request` (metadata routing enabled).
+    through :meth:`set_score_request` (metadata routing enabled). The module's
+    instances (``neg_cross_entropy_scorer``, ``neg_hinge_scorer``, ...) are what
+    users pass as ``scoring``.
+
+    Parameters
+    ----------
+    name : str
+        The scorer's name, as in :data:`SCORERS`.
+    metric : callable
+        ``metric(y_true, response, *, labels, sample_weight, **metric_params)``.
+    response_method : {"predict_proba", "decision_function"}
+        The estimator's method whose output the metric scores.
+    **metric_params : dict
+        Further keyword arguments of ``metric``.
+
+    See Also
+    --------
+    sklearn.metrics.make_scorer : The scorers of scikit-learn, which these follow.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn_softmax import SoftmaxClassifier
+    >>> from sklearn_softmax.metrics import neg_cross_entropy_scorer
+    >>> X, y = load_iris(return_X_y=True)
+    >>> scores = cross_val_score(SoftmaxClassifier(), X, y, scoring=neg_cross_entropy_scorer)
+    >>> bool(scores.mean() < 0)
+    True
     """
 
     def __init__(self, name: str, metric, response_method: str, **metric_params):
@@ -349,6 +397,24 @@ class _LossScorer:
         return f"sklearn_softmax.metrics.{self._name}_scorer"
 
     def __call__(self, estimator, X, y_true, sample_weight=None) -> float:
+        """Score a fitted classifier on ``(X, y_true)``: the negative loss.
+
+        Parameters
+        ----------
+        estimator : fitted classifier
+            With ``classes_`` and the scorer's response method.
+        X : array-like of shape (n_samples, n_features)
+            The samples.
+        y_true : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples' losses.
+
+        Returns
+        -------
+        score : float
+            ``-metric(...)``: greater is better.
+        """
         classes = getattr(estimator, "classes_", None)
         if classes is None:
             raise AttributeError(
@@ -371,7 +437,16 @@ class _LossScorer:
     def set_score_request(self, *, sample_weight: bool | str | None = None) -> _LossScorer:
         """Request ``sample_weight`` to be routed to this scorer (metadata routing).
 
-        Returns a new scorer; the shared module-level instance stays unrequested.
+        Parameters
+        ----------
+        sample_weight : bool, str or None, default=None
+            ``True``: route ``sample_weight``; a string: route the metadata of that
+            name as ``sample_weight``; ``False`` or ``None``: do not.
+
+        Returns
+        -------
+        scorer : _LossScorer
+            A new scorer; the shared module-level instance stays unrequested.
         """
         if not get_config()["enable_metadata_routing"]:
             raise RuntimeError(
@@ -383,7 +458,13 @@ class _LossScorer:
         return scorer
 
     def get_metadata_routing(self) -> MetadataRequest:
-        """The metadata this scorer consumes: ``sample_weight`` if requested."""
+        """Get the metadata this scorer consumes: ``sample_weight`` if requested.
+
+        Returns
+        -------
+        routing : MetadataRequest
+            The request of the ``score`` method.
+        """
         request = MetadataRequest(owner=self)
         request.score.add_request(param="sample_weight", alias=self._sample_weight_request)
         return request
