@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from functools import partial
 from numbers import Integral, Real
 from typing import ClassVar
@@ -52,12 +53,17 @@ def _probability_model(n_classes: int):
     return BinaryCrossEntropy if n_classes == 2 else MultinomialCrossEntropy
 
 
+#: At ``verbose=1``, progress is printed at iteration 1 and every this many.
+VERBOSE_EVERY = 10
+
+
 def _progress(curve: list[float], verbose: int) -> Progress:
-    """Record each iteration's objective in ``curve``; print it if ``verbose``."""
+    """Record each iteration's objective in ``curve``; print it at ``verbose >= 2``,
+    at ``verbose=1`` every :data:`VERBOSE_EVERY` iterations."""
 
     def record(iteration: int, value: float, stationarity: float) -> None:
         curve.append(value)
-        if verbose:
+        if verbose >= 2 or (verbose and (iteration == 1 or iteration % VERBOSE_EVERY == 0)):
             print(
                 f"iter {iteration:5d}  objective {value:.10e}  max|grad| {stationarity:.3e}",
                 flush=True,
@@ -133,7 +139,10 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         hinges, the previous fit's last smoothing). A start that already meets
         the stopping rule returns at once: ``n_iter_`` is then 0.
     verbose : int, default=0
-        Print one line per iteration (iteration, objective, the stopping measure).
+        ``1``: print a header (loss, samples, features, classes, ``C``,
+        ``l1_ratio``, ``tol``), the iteration, objective and stopping measure at
+        iteration 1 and every 10th, each hinge smoothing stage, and a summary
+        (iterations, time, why it stopped); ``2``: the same, every iteration.
 
     Attributes
     ----------
@@ -275,6 +284,14 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
             )
             source = InMemoryData(X, y, sample_weight)
             dtype = X.dtype
+        if self.verbose:
+            print(
+                f"{type(self).__name__}: loss={self.loss!r}, {source.n_samples} samples, "
+                f"{self.n_features_in_} features, {source.classes.size} classes, "
+                f"C={self.C}, l1_ratio={self.l1_ratio}, tol={self._tol}, dtype={dtype}",
+                flush=True,
+            )
+        start = time.perf_counter()
         curve: list[float] = []
         fitted = fit_linear_model(
             source,
@@ -297,6 +314,16 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         message = convergence_message(
             fitted.result, tol=self._tol, max_iter=self.max_iter, dtype=dtype
         )
+        if self.verbose:
+            print(
+                f"{fitted.result.n_iter} iterations in {time.perf_counter() - start:.3f} s: "
+                + (
+                    message
+                    or f"converged, stopping measure "
+                    f"{fitted.result.stationarity:.3e} <= tol={self._tol}"
+                ),
+                flush=True,
+            )
         if message is not None:
             warn_at_caller(message, ConvergenceWarning)
         self.classes_ = fitted.classes

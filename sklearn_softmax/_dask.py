@@ -233,6 +233,7 @@ class DaskData:
     chunks: list  # of persisted dask.delayed Chunks: holding them keeps them in memory
     graph: dict  # the chunks' tasks (data or futures) by key
     classes: np.ndarray
+    n_samples: int
     n_stored: int
     n_features: int
     dtype: np.dtype
@@ -284,7 +285,7 @@ def prepare(X, y, sample_weight) -> DaskData:
     for chunk in chunks:
         graph.update(chunk.__dask_graph__())
     n_samples, n_features = (int(size) for size in X.shape)
-    return DaskData(chunks, graph, classes, n_samples * n_features, n_features, X.dtype)
+    return DaskData(chunks, graph, classes, n_samples, n_samples * n_features, n_features, X.dtype)
 
 
 def _add(a, b):

@@ -50,6 +50,7 @@ class DataSource(Protocol):
     """Rows to fit: their classes, one summary pass, then the objective on them."""
 
     classes: np.ndarray
+    n_samples: int
     #: Stored entries of X (n x d when dense): the cost of an evaluation.
     n_stored: int
 
@@ -73,6 +74,7 @@ class InMemoryData:
         self.X = X
         self.classes, self.y = np.unique(y, return_inverse=True)
         self.sample_weight = sample_weight
+        self.n_samples = X.shape[0]
         self.n_stored = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
 
     def summarize(self) -> DataSummary:

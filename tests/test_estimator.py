@@ -100,12 +100,36 @@ def test_loss_curve_records_each_iteration():
         assert np.all(np.diff(model.loss_curve_) <= 1e-12)
 
 
-def test_verbose_prints_one_line_per_iteration(capsys):
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_verbose_prints_header_progress_and_summary(capsys, verbose):
     X, y = make_problem(n_samples=120, seed=6)
-    model = SoftmaxClassifier(verbose=1).fit(X, y)
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("iter")]
-    assert len(lines) == model.n_iter_
-    assert re.match(r"iter\s+1\s+objective \S+\s+max\|grad\| \S+", lines[0])
+    model = SoftmaxClassifier(verbose=verbose, tol=1e-8).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        "SoftmaxClassifier: loss='cross_entropy', 120 samples, 5 features, 3 classes, "
+        "C=1.0, l1_ratio=0.0, tol=1e-08, dtype=float64"
+    )
+    progress = [line for line in lines if line.startswith("iter")]
+    assert model.n_iter_ > 10  # (so that verbose=1 skips some)
+    printed = [int(line.split()[1]) for line in progress]
+    if verbose == 2:
+        assert printed == list(range(1, model.n_iter_ + 1))
+    else:
+        assert printed == [1, *range(10, model.n_iter_ + 1, 10)]
+    assert re.match(r"iter\s+1\s+objective \S+\s+max\|grad\| \S+", progress[0])
+    assert re.fullmatch(
+        rf"{model.n_iter_} iterations in \d+\.\d+ s: converged, stopping measure \S+ "
+        r"<= tol=1e-08",
+        lines[-1],
+    )
+
+
+def test_verbose_summary_says_why_a_fit_stopped(capsys):
+    X, y = make_problem(n_samples=120, seed=6)
+    with pytest.warns(ConvergenceWarning):
+        SoftmaxClassifier(verbose=1, max_iter=3).fit(X, y)
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("3 iterations in ") and "stopped at max_iter=3" in last
 
 
 def test_max_iter_warns_and_says_why():
