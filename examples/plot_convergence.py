@@ -49,9 +49,12 @@ for name, data in features.items():
         curve - curve[-1] + 1e-9,
         label=f"{name} ({model.n_iter_} iterations)",
     )
-    print(f"SoftmaxClassifier, {name}: {model.n_iter_} iterations, objective {curve[-1]:.6f}")
+    print(
+        f"SoftmaxClassifier, {name}: {model.n_iter_} L-BFGS iterations, "
+        f"objective J / (C n) = {curve[-1]:.6f} nats per sample"
+    )
 left.set_xlabel("L-BFGS iteration")
-left.set_ylabel("objective - final objective")
+left.set_ylabel("objective - final objective (nats per sample)")
 left.set_title("SoftmaxClassifier.loss_curve_")
 left.legend()
 
@@ -64,14 +67,20 @@ with warnings.catch_warnings(), threadpool_limits(1):
     for k in steps:
         lr = LogisticRegression(C=C, max_iter=int(k), tol=1e-12).fit(raw, y)
         gaps.append(objective(lr, raw) - optimum)
-print(f"LogisticRegression, raw features: objective {optimum + gaps[-1]:.6f} after {steps[-1]}")
+print(
+    f"LogisticRegression, raw features: objective J / (C n) = {optimum + gaps[-1]:.6f} "
+    f"nats per sample after max_iter={steps[-1]} L-BFGS iterations"
+)
 curve = np.array(models["raw features"].loss_curve_)
 right.loglog(np.arange(1, len(curve) + 1), curve - optimum + 1e-9, label="SoftmaxClassifier")
 right.loglog(steps, np.maximum(gaps, 1e-9), "o-", ms=3, label="LogisticRegression(lbfgs)")
 right.set_xlabel("L-BFGS iteration")
-right.set_ylabel("objective - SoftmaxClassifier's final objective")
+right.set_ylabel("objective - SoftmaxClassifier's final\n(nats per sample)")
 right.set_title("the same problem on raw features")
 right.legend()
+figure.suptitle(
+    f"digits (1797 x 64, 10 classes), each pixel given a random scale and offset; C = {C}"
+)
 figure.tight_layout()
 figure.savefig("convergence.png", dpi=110)
 print("saved convergence.png")

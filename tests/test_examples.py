@@ -33,3 +33,36 @@ def test_example_runs_and_saves_its_figure(script, tmp_path):
     assert "Warning" not in completed.stderr, completed.stderr[-3000:]
     for name in saved:
         assert (tmp_path / name).stat().st_size > 10_000, f"{name} is missing or empty"
+
+
+@pytest.mark.parametrize(
+    ("stem", "dataset"),
+    [
+        ("plot_decision_regions", "make_blobs"),
+        ("plot_convergence", "digits"),
+        ("grid_search_loss", "digits"),
+    ],
+)
+def test_figures_are_labelled(stem, dataset, tmp_path, monkeypatch):
+    """Each plot has axis labels and a legend, and the figure names its data set."""
+    import runpy
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    monkeypatch.chdir(tmp_path)
+    plt.close("all")
+    runpy.run_path(str(EXAMPLES[0].parent / f"{stem}.py"), run_name="__main__")
+    (number,) = plt.get_fignums()
+    figure = plt.figure(number)
+    titles = [figure._suptitle.get_text() if figure._suptitle else ""]
+    plots = [axis for axis in figure.axes if axis.get_xlabel() or axis.lines or axis.collections]
+    for axis in plots:
+        titles.append(axis.get_title())
+        assert axis.get_xlabel(), f"{stem}: an axis without an x label"
+    assert all(axis.get_ylabel() for axis in plots if axis.get_subplotspec().is_first_col())
+    assert any(axis.get_legend() is not None for axis in plots), f"{stem}: no legend"
+    assert any(dataset in title for title in titles), titles
+    plt.close("all")
