@@ -190,6 +190,7 @@ def fit_linear_model(
         coordinates,
         init,
         smoothing_start=smoothing,
+        warm=start is not None and start.smoothing > 0,
         tol=tol,
         max_iter=max_iter,
         history=lbfgs_history(
@@ -225,6 +226,7 @@ def _minimize(
     init: tuple[np.ndarray, np.ndarray],
     *,
     smoothing_start: float,
+    warm: bool,
     tol: float,
     max_iter: int,
     history: int,
@@ -280,6 +282,7 @@ def _minimize(
         relative_gap,
         theta0,
         start=smoothing_start,
+        warm=warm,
         callback=progress.callback,
         on_stage=progress.on_stage,
         after_stage=report,

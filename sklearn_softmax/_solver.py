@@ -232,6 +232,7 @@ def minimize_by_smoothing(
     start: float,
     tol: float,
     max_iter: int,
+    warm: bool = False,
     history: int = 10,
     bounds: list | None = None,
     restart: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -248,7 +249,12 @@ def minimize_by_smoothing(
     a stage that met the gradient rule at ``tol``. Stages before that stop at the
     looser ``max(tol, mu * STAGE_TOL_PER_MU)``: they only warm-start the next
     one. ``max_iter`` bounds the iterations of all stages together. A start that
-    meets both rules at ``mu = start`` returns with ``n_iter = 0``.
+    meets both rules at ``mu = start`` returns with ``n_iter = 0``. A ``warm`` start
+    (``start`` the last smoothing of a previous fit) that meets the gap there but
+    not the gradient rule (a fit of another ``C``, say) re-enters the schedule one
+    stage higher, at ``10 start``: from a point that is not the optimum, the
+    smallest smoothing alone was slower than the schedule from zero (hinge paths
+    with an L1 term, ``tests/test_cv.py``).
     ``on_stage(mu, stage_tol)`` precedes each stage, ``after_stage(x, gap)`` follows it.
     """
     x, n_iter = x0, 0
@@ -256,6 +262,12 @@ def minimize_by_smoothing(
     stage_tol = max(tol, smoothing * STAGE_TOL_PER_MU)
     if smoothing_gap(x, smoothing) <= tol:  # a warm start at its final smoothing: check it at tol
         stage_tol = tol
+        if warm:
+            _, _, stationarity = _finite(fun_at(smoothing))(x)
+            if stationarity <= tol:
+                return LbfgsResult(x, 0, CONVERGED, stationarity, smoothing)
+            smoothing *= SMOOTHING_DECREASE
+            stage_tol = max(tol, smoothing * STAGE_TOL_PER_MU)
     while True:
         if on_stage is not None:
             on_stage(smoothing, stage_tol)
