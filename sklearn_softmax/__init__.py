@@ -2,6 +2,8 @@
 
 from . import metrics
 from ._classifier import SoftmaxClassifier
+from ._classifier_cv import SoftmaxClassifierCV
+from ._path import SoftmaxPath, softmax_path
 
-__all__ = ["SoftmaxClassifier", "metrics"]
+__all__ = ["SoftmaxClassifier", "SoftmaxClassifierCV", "SoftmaxPath", "metrics", "softmax_path"]
 __version__ = "0.1.0"

@@ -39,6 +39,7 @@ from ._losses import MULTICLASS_HINGES, make_loss
 __all__ = [
     "SCORERS",
     "cross_entropy_loss",
+    "loss_scorer",
     "multiclass_hinge_loss",
     "neg_cross_entropy_scorer",
     "neg_hinge_scorer",
@@ -481,6 +482,71 @@ neg_weston_watkins_hinge_scorer = _LossScorer(
 neg_squared_hinge_scorer = _LossScorer(
     "neg_squared_hinge", multiclass_hinge_loss, "decision_function", squared=True
 )
+
+
+def loss_scorer(
+    loss: str = "cross_entropy",
+    *,
+    multiclass_hinge: str = "crammer_singer",
+    label_smoothing: float = 0.0,
+    margin: float = 1.0,
+) -> _LossScorer:
+    """Get the scorer of a ``SoftmaxClassifier`` loss: its negative, greater is better.
+
+    ``SoftmaxClassifierCV``'s default scoring: the penalty is then chosen on the
+    loss the model fits, with the same parameters.
+
+    Parameters
+    ----------
+    loss : {"cross_entropy", "hinge", "squared_hinge"}, default="cross_entropy"
+        The loss, named as ``SoftmaxClassifier``'s ``loss``.
+    multiclass_hinge : {"crammer_singer", "weston_watkins"}, default="crammer_singer"
+        The multiclass hinge of the hinge losses.
+    label_smoothing : float, default=0.0
+        The cross-entropy's label smoothing.
+    margin : float, default=1.0
+        The hinge losses' margin.
+
+    Returns
+    -------
+    scorer : _LossScorer
+        ``neg_cross_entropy_scorer``, ``neg_hinge_scorer``, ... for the default
+        parameters, else a scorer of the same loss with these parameters.
+
+    See Also
+    --------
+    SCORERS : The scorers of the default parameters, by name.
+
+    Examples
+    --------
+    >>> from sklearn_softmax.metrics import loss_scorer
+    >>> loss_scorer("hinge", multiclass_hinge="weston_watkins")
+    sklearn_softmax.metrics.neg_weston_watkins_hinge_scorer
+    """
+    if loss == "cross_entropy":
+        if label_smoothing == 0.0:
+            return neg_cross_entropy_scorer
+        return _LossScorer(
+            f"neg_cross_entropy(label_smoothing={label_smoothing})",
+            cross_entropy_loss,
+            "predict_proba",
+            label_smoothing=label_smoothing,
+        )
+    squared = loss == "squared_hinge"
+    name = "neg_squared_hinge" if squared else "neg_hinge"
+    if multiclass_hinge == "weston_watkins":
+        name = name.replace("neg_", "neg_weston_watkins_")
+    if margin == 1.0 and name in SCORERS:
+        return SCORERS[name]
+    return _LossScorer(
+        name if margin == 1.0 else f"{name}(margin={margin})",
+        multiclass_hinge_loss,
+        "decision_function",
+        variant=multiclass_hinge,
+        squared=squared,
+        margin=margin,
+    )
+
 
 #: The scorers by name, for ``scoring=SCORERS`` (multimetric) or ``SCORERS[name]``.
 SCORERS = {

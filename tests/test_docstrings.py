@@ -10,7 +10,7 @@ import inspect
 
 import pytest
 
-from sklearn_softmax import SoftmaxClassifier, metrics
+from sklearn_softmax import SoftmaxClassifier, SoftmaxClassifierCV, metrics
 
 numpydoc_validation = pytest.importorskip("numpydoc.validate")
 
@@ -29,10 +29,12 @@ def public_methods(cls):
 def public_objects():
     """Import paths of what a user calls: the estimator, its methods, the metrics and
     the scorers' methods."""
-    yield "sklearn_softmax.SoftmaxClassifier"
-    for name in public_methods(SoftmaxClassifier):
-        yield f"sklearn_softmax.SoftmaxClassifier.{name}"
-    for name in ("cross_entropy_loss", "multiclass_hinge_loss"):
+    for cls in (SoftmaxClassifier, SoftmaxClassifierCV):
+        yield f"sklearn_softmax.{cls.__name__}"
+        for name in public_methods(cls):
+            yield f"sklearn_softmax.{cls.__name__}.{name}"
+    yield "sklearn_softmax.softmax_path"
+    for name in ("cross_entropy_loss", "multiclass_hinge_loss", "loss_scorer"):
         yield f"sklearn_softmax.metrics.{name}"
     scorer = type(metrics.neg_cross_entropy_scorer)
     yield f"sklearn_softmax.metrics.{scorer.__name__}"
@@ -42,7 +44,9 @@ def public_objects():
 
 def errors_of(import_path):
     is_method = import_path.count(".") > 2 or (
-        import_path.startswith("sklearn_softmax.SoftmaxClassifier.")
+        import_path.startswith(
+            ("sklearn_softmax.SoftmaxClassifier.", "sklearn_softmax.SoftmaxClassifierCV.")
+        )
     )
     for code, message in numpydoc_validation.validate(import_path)["errors"]:
         if code in IGNORED or (is_method and code in IGNORED_FOR_METHODS):

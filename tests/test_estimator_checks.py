@@ -3,7 +3,7 @@ elastic-net and L1 penalties."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_softmax import SoftmaxClassifier
+from sklearn_softmax import SoftmaxClassifier, SoftmaxClassifierCV
 from tests.oracles import LABEL_SMOOTHING_CONFIG, LOSS_CONFIGS
 
 ESTIMATORS = [
@@ -14,6 +14,8 @@ ESTIMATORS = [
         for l1_ratio in (0.5, 1.0)
         for config in LOSS_CONFIGS
     ),
+    SoftmaxClassifierCV(Cs=3, cv=3),
+    SoftmaxClassifierCV(Cs=3, cv=3, l1_ratios=(0.0, 1.0), loss="squared_hinge"),
 ]
 
 # scikit-learn marks these as expected failures for LinearSVC too: with the
@@ -37,13 +39,24 @@ L1_SQUARED_CS_XFAILS = {
 }
 
 
+# Cross-validation splits n weighted samples and their repeated copies differently,
+# so the chosen C may differ. (Cross-entropy's choice agrees on the check's data.)
+CV_XFAILS = {
+    name: "cross-validation folds of repeated samples differ from weighted ones"
+    for name in HINGE_XFAILS
+}
+
+
 def expected_failures(estimator):
+    if isinstance(estimator, SoftmaxClassifierCV) and estimator.loss != "cross_entropy":
+        return CV_XFAILS
     if estimator.loss == "hinge":
         return HINGE_XFAILS
     squared_cs = (
         estimator.loss == "squared_hinge" and estimator.multiclass_hinge == "crammer_singer"
     )
-    return L1_SQUARED_CS_XFAILS if squared_cs and estimator.l1_ratio == 1 else {}
+    l1_only = getattr(estimator, "l1_ratio", None) == 1
+    return L1_SQUARED_CS_XFAILS if squared_cs and l1_only else {}
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)

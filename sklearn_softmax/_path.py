@@ -1,0 +1,160 @@
+"""The regularization path: optimal models for a sequence of ``C``, each fit
+warm-started from the previous one."""
+
+from __future__ import annotations
+
+import copy
+from numbers import Integral
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
+
+from ._classifier import SoftmaxClassifier
+
+
+class SoftmaxPath(NamedTuple):
+    """What :func:`softmax_path` returns (unpacks as a tuple)."""
+
+    #: (n_Cs, n_scores, n_features): ``W`` at each ``C``; ``n_scores`` is 1 for two classes.
+    coefs: np.ndarray
+    #: (n_Cs, n_scores): ``b`` at each ``C``.
+    intercepts: np.ndarray
+    #: (n_Cs,): the ``C`` of each point, in the order given.
+    Cs: np.ndarray
+    #: (n_Cs,): L-BFGS iterations of each point's fit (0 when its start was optimal).
+    n_iter: np.ndarray
+
+
+def c_grid(Cs) -> np.ndarray:
+    """``Cs`` as a float array: an int ``n`` is ``n`` values from 1e-4 to 1e4 on a log
+    scale (``LogisticRegressionCV``'s grid)."""
+    if isinstance(Cs, Integral):
+        return np.logspace(-4, 4, int(Cs))
+    return np.asarray(Cs, dtype=np.float64).ravel()
+
+
+def fit_path(estimator: SoftmaxClassifier, X, y, Cs: np.ndarray, sample_weight=None):
+    """``estimator`` fitted at each of ``Cs``: a list of fitted copies, in the order
+    of ``Cs``.
+
+    The fits run in increasing ``C`` (strongest penalty first), each warm-started
+    from the previous optimum (for the hinges, also from its last smoothing); the
+    stopping rule is the estimator's, so each point is the optimum a cold fit at
+    its ``C`` reaches, to ``tol``.
+    """
+    model = copy.deepcopy(estimator).set_params(warm_start=True)
+    fitted = [None] * len(Cs)
+    for index in np.argsort(Cs, kind="stable"):
+        model.set_params(C=float(Cs[index])).fit(X, y, sample_weight=sample_weight)
+        fitted[index] = copy.deepcopy(model).set_params(warm_start=estimator.warm_start)
+    return fitted
+
+
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=False,
+)
+def softmax_path(
+    X,
+    y,
+    *,
+    Cs=10,
+    l1_ratio: float = 0.0,
+    loss: str = "cross_entropy",
+    multiclass_hinge: str = "crammer_singer",
+    sample_weight=None,
+    class_weight=None,
+    fit_intercept: bool = True,
+    label_smoothing: float = 0.0,
+    margin: float = 1.0,
+    tol: float | None = None,
+    max_iter: int = 5000,
+) -> SoftmaxPath:
+    """Fit ``SoftmaxClassifier`` along a sequence of ``C``, warm-starting each fit.
+
+    Each point minimizes ``J(W, b) = C sum_i s_i c_{y_i} loss(W x_i + b, y_i)
+    + r ||W||_1 + (1 - r) / 2 ||W||_F^2`` (``r = l1_ratio``) exactly as a cold
+    ``SoftmaxClassifier(C=C, ...)`` fit does, to the same ``tol``: the fits run from
+    the strongest penalty (smallest ``C``) to the weakest, each starting from the
+    previous optimum (and, for the hinges, its last smoothing), which costs far
+    fewer iterations than starting from zero.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,)
+        Class labels.
+    Cs : int or array-like of shape (n_Cs,), default=10
+        The values of ``C``; an int ``n``: ``n`` values from 1e-4 to 1e4 on a log scale.
+    l1_ratio : float, default=0.0
+        ``r`` in ``[0, 1]``, as ``SoftmaxClassifier``'s.
+    loss : {"cross_entropy", "hinge", "squared_hinge"}, default="cross_entropy"
+        The loss, as ``SoftmaxClassifier``'s.
+    multiclass_hinge : {"crammer_singer", "weston_watkins"}, default="crammer_singer"
+        The multiclass hinge, as ``SoftmaxClassifier``'s.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights ``s_i``; ``None``: all 1.
+    class_weight : dict, "balanced" or None, default=None
+        Weights ``c_k`` of the classes.
+    fit_intercept : bool, default=True
+        Fit the unpenalized intercept.
+    label_smoothing : float, default=0.0
+        As ``SoftmaxClassifier``'s (cross-entropy only).
+    margin : float, default=1.0
+        The hinge losses' margin.
+    tol : float or None, default=None
+        The stopping rule of every point, as ``SoftmaxClassifier``'s.
+    max_iter : int, default=5000
+        Maximum L-BFGS iterations of each point.
+
+    Returns
+    -------
+    path : SoftmaxPath
+        A named tuple ``(coefs, intercepts, Cs, n_iter)``: ``coefs`` of shape
+        (n_Cs, n_scores, n_features), ``intercepts`` (n_Cs, n_scores), ``Cs``
+        (n_Cs,) in the order given, and the L-BFGS iterations of each point
+        (n_Cs,); ``n_scores`` is 1 for two classes, else the number of classes.
+
+    See Also
+    --------
+    SoftmaxClassifier : One fit at one ``C``.
+    SoftmaxClassifierCV : ``C`` (and ``l1_ratio``) chosen by cross-validation
+        along this path.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_softmax import softmax_path
+    >>> X, y = load_iris(return_X_y=True)
+    >>> coefs, intercepts, Cs, n_iter = softmax_path(X, y, Cs=[0.01, 0.1, 1.0])
+    >>> coefs.shape
+    (3, 3, 4)
+    >>> bool(abs(coefs[0]).sum() < abs(coefs[-1]).sum())  # weaker penalty, larger W
+    True
+    """
+    estimator = SoftmaxClassifier(
+        loss,
+        multiclass_hinge=multiclass_hinge,
+        l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+        class_weight=class_weight,
+        label_smoothing=label_smoothing,
+        margin=margin,
+        tol=tol,
+        max_iter=max_iter,
+    )
+    Cs = c_grid(Cs)
+    fitted = fit_path(estimator, X, y, Cs, sample_weight)
+    return SoftmaxPath(
+        np.stack([model.coef_ for model in fitted]),
+        np.stack([model.intercept_ for model in fitted]),
+        Cs,
+        np.array([model.n_iter_ for model in fitted]),
+    )

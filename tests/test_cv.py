@@ -1,0 +1,281 @@
+"""softmax_path and SoftmaxClassifierCV against cold fits, LogisticRegressionCV and
+GridSearchCV; in pipelines, with weights, pandas, sparse X, string labels, groups,
+metadata routing and a fold that lacks a class."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import sklearn
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegressionCV
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_softmax import SoftmaxClassifier, SoftmaxClassifierCV, softmax_path
+from sklearn_softmax.metrics import (
+    cross_entropy_loss,
+    multiclass_hinge_loss,
+    neg_cross_entropy_scorer,
+)
+from tests.oracles import LOSS_CONFIGS, config_id, is_smooth, objective
+
+CS = [0.01, 0.1, 1.0, 10.0]
+
+
+def problem(n_classes=3, n_samples=150, n_features=5, seed=0):
+    """Standardized, not separable (label noise), with positive sample weights."""
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_features=n_features,
+        n_informative=3,
+        n_redundant=1,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        flip_y=0.1,
+        random_state=seed,
+    )
+    X = StandardScaler().fit_transform(X)
+    return X, y, np.random.default_rng(seed).uniform(0.3, 3.0, len(y))
+
+
+# --------------------------------------------------------------------- the path
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+@pytest.mark.parametrize("config", LOSS_CONFIGS, ids=config_id)
+def test_every_path_point_is_the_cold_fit(config, l1_ratio):
+    X, y, weight = problem(seed=1)
+    # Tight enough for 1e-7 between two fits each stopped at tol: the smooth losses at
+    # 1e-9; the hinges at 1e-8 (their smoothed stages stop at the precision of float64
+    # below that, where the two fits may end 1e-6 apart).
+    tol = 1e-9 if is_smooth(config) else 1e-8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # tol at float64's resolution
+        coefs, intercepts, Cs, n_iter = softmax_path(
+            X, y, Cs=CS, l1_ratio=l1_ratio, sample_weight=weight, tol=tol, **config
+        )
+        cold = [
+            SoftmaxClassifier(**config, C=C, l1_ratio=l1_ratio, tol=tol).fit(
+                X, y, sample_weight=weight
+            )
+            for C in CS
+        ]
+    assert np.array_equal(Cs, CS) and n_iter.shape == (len(CS),)
+    for point, (C, model) in enumerate(zip(CS, cold, strict=True)):
+        on_path = objective(
+            coefs[point],
+            intercepts[point],
+            X,
+            y,
+            C=C,
+            l1_ratio=l1_ratio,
+            sample_weight=weight,
+            **config,
+        )
+        reference = objective(
+            model.coef_,
+            model.intercept_,
+            X,
+            y,
+            C=C,
+            l1_ratio=l1_ratio,
+            sample_weight=weight,
+            **config,
+        )
+        assert on_path == pytest.approx(reference, rel=1e-7)
+        if is_smooth(config) and l1_ratio == 0:  # a unique optimum to compare
+            np.testing.assert_allclose(coefs[point], model.coef_, atol=1e-5)
+
+
+def test_path_order_is_the_order_given_and_int_cs_is_a_log_grid():
+    X, y, _ = problem(n_classes=2)
+    coefs, _, Cs, _ = softmax_path(X, y, Cs=[1.0, 0.01, 0.1])
+    assert list(Cs) == [1.0, 0.01, 0.1]
+    norms = np.abs(coefs).sum(axis=(1, 2))
+    assert norms[1] < norms[2] < norms[0]  # weaker penalty, larger weights
+    assert coefs.shape == (3, 1, X.shape[1])
+    _, _, grid, _ = softmax_path(X, y, Cs=5)
+    np.testing.assert_allclose(grid, np.logspace(-4, 4, 5))
+
+
+# ---------------------------------------------------- against scikit-learn's CV
+
+
+@pytest.mark.parametrize(("l1_ratio", "solver"), [(0.0, "lbfgs"), (0.5, "saga"), (1.0, "saga")])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_cross_entropy_cv_matches_logistic_regression_cv(n_classes, l1_ratio, solver):
+    X, y, _ = problem(n_classes=n_classes, n_samples=120, n_features=4, seed=2 + n_classes)
+    folds = list(StratifiedKFold(4, shuffle=True, random_state=0).split(X, y))
+    # With an L1 term, Cs where some weights are non-zero: where all are zero, saga
+    # stops after one epoch (no weight moved) with its intercept off the optimum.
+    Cs = CS if l1_ratio == 0 else [0.3, 1.0, 3.0, 10.0]
+    ours = SoftmaxClassifierCV(
+        Cs=Cs, l1_ratios=[l1_ratio], cv=folds, scoring="neg_log_loss", tol=1e-8
+    ).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", (ConvergenceWarning, FutureWarning, UserWarning))
+        theirs = LogisticRegressionCV(
+            Cs=Cs,
+            l1_ratios=[l1_ratio],
+            cv=folds,
+            scoring="neg_log_loss",
+            solver=solver,
+            tol=1e-10,
+            max_iter=100_000,
+            use_legacy_attributes=False,
+        ).fit(X, y)
+    assert ours.scores_.shape == theirs.scores_.shape == (4, 1, len(Cs))
+    np.testing.assert_allclose(ours.scores_, theirs.scores_, atol=1e-4)
+    mean = np.sort(ours.scores_.mean(axis=0).ravel())
+    if mean[-1] - mean[-2] > 1e-4:  # a best point separated from the next
+        assert ours.C_ == theirs.C_
+    assert isinstance(ours.C_, float) and isinstance(ours.l1_ratio_, float)
+    np.testing.assert_allclose(ours.Cs_, theirs.Cs_)
+
+
+@pytest.mark.parametrize("config", LOSS_CONFIGS, ids=config_id)
+def test_cv_equals_grid_search_over_c(config):
+    X, y, _ = problem(seed=3)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=1).split(X, y))
+    ours = SoftmaxClassifierCV(Cs=CS, cv=folds, tol=1e-8, **config).fit(X, y)
+    scoring = "neg_log_loss" if config["loss"] == "cross_entropy" else None
+    search = GridSearchCV(
+        SoftmaxClassifier(tol=1e-8, **config),
+        {"C": CS},
+        cv=folds,
+        scoring=scoring or ours._get_scorer(),
+    ).fit(X, y)
+    split_scores = np.array([search.cv_results_[f"split{k}_test_score"] for k in range(len(folds))])
+    np.testing.assert_allclose(ours.scores_[:, 0, :], split_scores, atol=1e-6)
+    assert ours.C_ == search.best_params_["C"]
+    # The refit is the cold fit at C_ (the same optimum, to tol).
+    refit = SoftmaxClassifier(C=ours.C_, tol=1e-8, **config).fit(X, y)
+    assert objective(ours.coef_, ours.intercept_, X, y, C=ours.C_, **config) == pytest.approx(
+        objective(refit.coef_, refit.intercept_, X, y, C=ours.C_, **config), rel=1e-7
+    )
+
+
+def test_default_scoring_is_the_negative_fitted_loss():
+    X, y, _ = problem(seed=4)
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    for config, metric, method in [
+        ({"loss": "cross_entropy"}, cross_entropy_loss, "predict_proba"),
+        ({"loss": "hinge", "multiclass_hinge": "weston_watkins"}, None, "decision_function"),
+    ]:
+        model = SoftmaxClassifierCV(Cs=[0.1, 1.0], cv=folds, **config).fit(X, y)
+        train, test = folds[0]
+        fold_model = SoftmaxClassifier(C=1.0, **config).fit(X[train], y[train])
+        response = getattr(fold_model, method)(X[test])
+        if metric is None:
+            expected = -multiclass_hinge_loss(y[test], response, variant="weston_watkins")
+        else:
+            expected = -metric(y[test], response)
+        assert model.scores_[0, 0, 1] == pytest.approx(expected, rel=1e-4)
+
+
+# ------------------------------------------------------------- what users pass
+
+
+def test_refit_false_averages_each_folds_best():
+    X, y, _ = problem(seed=5)
+    model = SoftmaxClassifierCV(Cs=CS, l1_ratios=[0.0, 0.5], refit=False, cv=3).fit(X, y)
+    best = [np.unravel_index(np.argmax(s), s.shape) for s in model.scores_]
+    expected_coef = np.mean(
+        [model.coefs_paths_[f, l1, c][:, :-1] for f, (l1, c) in enumerate(best)], axis=0
+    )
+    np.testing.assert_allclose(model.coef_, expected_coef)
+    assert model.C_ == pytest.approx(np.mean([CS[c] for _, c in best]))
+    assert model.l1_ratio_ == pytest.approx(np.mean([[0.0, 0.5][l1] for l1, _ in best]))
+
+
+def test_pipeline_pandas_string_labels_and_class_weight():
+    X, y, _ = problem(seed=6)
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    labels = np.array(["ant", "bee", "cat"])[y]
+    pipeline = make_pipeline(
+        StandardScaler(), SoftmaxClassifierCV(Cs=CS, cv=3, class_weight="balanced")
+    ).fit(frame, labels)
+    model = pipeline[-1]
+    assert list(model.classes_) == ["ant", "bee", "cat"]
+    assert set(pipeline.predict(frame)) <= {"ant", "bee", "cat"}
+    # The refit is the cold fit at C_ with the balanced weights of all the data.
+    cold = SoftmaxClassifier(C=model.C_, class_weight="balanced").fit(X, labels)
+    np.testing.assert_allclose(model.coef_, cold.coef_, atol=1e-3)
+
+
+def test_sample_weight_is_used_in_every_fit():
+    X, y, weight = problem(seed=7)
+    folds = list(StratifiedKFold(3).split(X, y))
+    weighted = SoftmaxClassifierCV(Cs=CS, cv=folds, tol=1e-8).fit(X, y, sample_weight=weight)
+    train, test = folds[1]
+    fold_model = SoftmaxClassifier(C=CS[2], tol=1e-8).fit(
+        X[train], y[train], sample_weight=weight[train]
+    )
+    # Without routing, the scorer sees no weights.
+    expected = -cross_entropy_loss(y[test], fold_model.predict_proba(X[test]))
+    assert weighted.scores_[1, 0, 2] == pytest.approx(expected, rel=1e-5)
+
+
+def test_sample_weight_routed_to_the_scorer():
+    X, y, weight = problem(seed=8)
+    folds = list(StratifiedKFold(3).split(X, y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = neg_cross_entropy_scorer.set_score_request(sample_weight=True)
+        model = SoftmaxClassifierCV(Cs=CS, cv=folds, scoring=scorer, tol=1e-8)
+        model.set_fit_request(sample_weight=True).fit(X, y, sample_weight=weight)
+    train, test = folds[0]
+    fold_model = SoftmaxClassifier(C=CS[0], tol=1e-8).fit(
+        X[train], y[train], sample_weight=weight[train]
+    )
+    expected = -cross_entropy_loss(
+        y[test], fold_model.predict_proba(X[test]), sample_weight=weight[test]
+    )
+    assert model.scores_[0, 0, 0] == pytest.approx(expected, rel=1e-5)
+
+
+def test_groups_reach_the_splitter():
+    X, y, _ = problem(seed=9)
+    groups = np.arange(len(y)) % 5
+    model = SoftmaxClassifierCV(Cs=[0.1, 1.0], cv=GroupKFold(5)).fit(X, y, groups=groups)
+    assert model.scores_.shape == (5, 1, 2)
+    with pytest.raises(ValueError, match="groups"):
+        SoftmaxClassifierCV(Cs=[0.1], cv=GroupKFold(5)).fit(X, y)
+
+
+def test_sparse_input_equals_dense():
+    X, y, _ = problem(seed=10)
+    X[np.abs(X) < 0.5] = 0.0
+    dense = SoftmaxClassifierCV(Cs=CS, cv=3, tol=1e-8).fit(X, y)
+    sparse = SoftmaxClassifierCV(Cs=CS, cv=3, tol=1e-8).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(sparse.scores_, dense.scores_, atol=1e-6)
+    assert sparse.C_ == dense.C_
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "hinge"])
+def test_a_fold_lacking_a_class(loss):
+    X, y, _ = problem(seed=11)
+    y = y.copy()
+    y[0] = 3  # one sample of a fourth class: the training part of its fold lacks it
+    folds = list(KFold(3).split(X))
+    model = SoftmaxClassifierCV(Cs=CS, cv=folds, loss=loss).fit(X, y)
+    assert np.all(np.isfinite(model.scores_))
+    # The fold whose held-out part holds it scores worse than the others.
+    assert model.scores_[0].max() < model.scores_[1:].max()
+    assert list(model.classes_) == [0, 1, 2, 3] and model.coef_.shape == (4, X.shape[1])
+    with pytest.raises(ValueError, match="lacks \\[3\\]"):
+        SoftmaxClassifierCV(Cs=CS, cv=folds, loss=loss, refit=False).fit(X, y)
+
+
+def test_bad_parameters_are_errors():
+    X, y, _ = problem(seed=12)
+    with pytest.raises(ValueError, match="l1_ratios"):
+        SoftmaxClassifierCV(l1_ratios=[0.5, 2.0]).fit(X, y)
+    with pytest.raises(ValueError, match="Cs"):
+        SoftmaxClassifierCV(Cs=0).fit(X, y)
+    with pytest.raises(ValueError, match="'C' parameter"):
+        SoftmaxClassifierCV(Cs=[-1.0]).fit(X, y)
