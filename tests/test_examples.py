@@ -41,6 +41,7 @@ def test_example_runs_and_saves_its_figure(script, tmp_path):
         ("plot_decision_regions", "make_blobs"),
         ("plot_convergence", "digits"),
         ("grid_search_loss", "digits"),
+        ("plot_cv_path", "digits"),
     ],
 )
 def test_figures_are_labelled(stem, dataset, tmp_path, monkeypatch):
