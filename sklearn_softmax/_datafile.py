@@ -1,4 +1,4 @@
-"""Data files for the command line: CSV (numpy's C parser) and libsvm/svmlight.
+"""Data files for the command line: CSV (pandas' or numpy's C reader) and libsvm/svmlight.
 
 Every error is a :class:`DataError` whose one-line message names the file, and for
 a CSV cell its line and column, and says what to do.
@@ -13,7 +13,8 @@ import numpy as np
 from sklearn.datasets import load_svmlight_file
 from sklearn.utils.multiclass import type_of_target
 
-#: Cells that mean "missing" (pandas' defaults, the common ones).
+#: Feature cells that mean "missing" (the common ones among pandas' defaults), in
+#: any case.
 MISSING = {"", "na", "n/a", "nan", "null", "none", "-", "?"}
 
 
@@ -59,8 +60,10 @@ def read_csv(path: Path, label: str | None):
     """Features (float) and labels (text) of a CSV file, and the label column's name.
 
     An optional header row (a first row with a field that is not a number among
-    the features). Parsed by ``numpy.loadtxt`` (C code); only on its failure is the
-    file scanned line by line to name the bad cell.
+    the features). Parsed by pandas' C reader when pandas is installed, else by
+    ``numpy.loadtxt`` (C code in numpy 2, about 6 times slower than pandas on a
+    190 MB file: ``benchmarks/notes.md``); only on a failure is the file scanned
+    line by line to name the bad cell.
     """
     try:
         with open(path, newline="") as file:
@@ -78,22 +81,58 @@ def read_csv(path: Path, label: str | None):
     header = not all(_is_number(first[j]) for j in features)
     names = [cell.strip() for cell in first] if header else [str(j) for j in range(len(first))]
     skip = first_line if header else first_line - 1
-    options = {"delimiter": ",", "quotechar": '"', "skiprows": skip, "encoding": "utf-8"}
+    parse = _parse_with_pandas if _pandas() is not None else _parse_with_numpy
     try:
-        X = np.loadtxt(path, usecols=features, dtype=np.float64, ndmin=2, **options)
-        y = np.loadtxt(path, usecols=[label_index], dtype=str, ndmin=1, **options)
+        X, y = parse(path, skip, features, label_index)
     except (ValueError, UnicodeDecodeError) as error:
-        raise _bad_cell(path, skip, features, names) or DataError(
+        raise _bad_cell(path, skip, features, label_index, names) or DataError(
             f"cannot read {path}: {error}"
         ) from None
     if X.shape[0] == 0:
         raise DataError(f"{path} holds a header and no rows")
-    bad = np.argwhere(~np.isfinite(X))
-    if bad.size:
-        raise _bad_cell(path, skip, features, names) or DataError(
-            f"{path}: the features hold NaN or infinite values"
+    if not np.isfinite(X).all() or not all(y):
+        raise _bad_cell(path, skip, features, label_index, names) or DataError(
+            f"{path}: the features hold NaN or infinite values, or a label is missing"
         )
-    return X, np.char.strip(y), names[label_index]
+    return X, y, names[label_index]
+
+
+def _pandas():
+    """The pandas module, or None if it is not installed."""
+    try:
+        import pandas
+    except ImportError:
+        return None
+    return pandas
+
+
+def _parse_with_pandas(path: Path, skip: int, features: list[int], label_index: int):
+    """``(X, y)`` by ``pandas.read_csv``; ValueError if a feature is not numeric."""
+    missing = sorted({form for cell in MISSING for form in (cell, cell.upper(), cell.title())})
+    frame = _pandas().read_csv(
+        path,
+        header=None,
+        skiprows=skip,
+        dtype={label_index: str},
+        keep_default_na=False,  # a label "None" or "NA" is a class name
+        na_values={j: missing for j in features},
+        encoding="utf-8",
+    )
+    if frame.shape[1] != len(features) + 1:
+        raise ValueError("another number of fields than the first row")
+    labels = frame.pop(label_index)
+    if any(kind.kind not in "biuf" for kind in frame.dtypes):
+        raise ValueError("a feature column is not numeric")
+    y = labels.fillna("").to_numpy(dtype=str)
+    return frame.to_numpy(dtype=np.float64), np.char.strip(y)
+
+
+def _parse_with_numpy(path: Path, skip: int, features: list[int], label_index: int):
+    """``(X, y)`` by two ``numpy.loadtxt`` passes (features as floats, labels as text)."""
+    options = {"delimiter": ",", "quotechar": '"', "skiprows": skip, "encoding": "utf-8"}
+    X = np.loadtxt(path, usecols=features, dtype=np.float64, ndmin=2, **options)
+    y = np.loadtxt(path, usecols=[label_index], dtype=str, ndmin=1, **options)
+    return X, np.char.strip(y)
 
 
 def _first_row(file):
@@ -132,16 +171,19 @@ def _label_index(path: Path, first: list[str], label: str | None) -> int:
     return index % len(first)
 
 
-def _bad_cell(path: Path, skip: int, features: list[int], names: list[str]):
+def _bad_cell(path: Path, skip: int, features: list[int], label_index: int, names: list[str]):
     """A :class:`DataError` naming the first line and column whose cell is not a
-    finite number (or a line with another number of fields), or None."""
+    finite number (a feature), is empty (the label), or the first line with another
+    number of fields; None if there is none."""
     try:
-        return _scan_for_bad_cell(path, skip, features, names)
+        return _scan_for_bad_cell(path, skip, features, label_index, names)
     except UnicodeDecodeError as error:
         return DataError(f"cannot read {path}: it is not UTF-8 text ({error})")
 
 
-def _scan_for_bad_cell(path: Path, skip: int, features: list[int], names: list[str]):
+def _scan_for_bad_cell(
+    path: Path, skip: int, features: list[int], label_index: int, names: list[str]
+):
     width = len(names)
     with open(path, newline="", encoding="utf-8") as file:
         for number, row in enumerate(csv.reader(file), start=1):
@@ -151,6 +193,11 @@ def _scan_for_bad_cell(path: Path, skip: int, features: list[int], names: list[s
                 return DataError(
                     f"{path}, line {number}: {len(row)} fields, the first row has {width}; "
                     "every row needs the same number of comma-separated fields"
+                )
+            if not row[label_index].strip():
+                return DataError(
+                    f"{path}, line {number}, column {names[label_index]!r}: the label is "
+                    f"missing ({row[label_index].strip()!r}); drop the row"
                 )
             for j in features:
                 cell = row[j].strip()

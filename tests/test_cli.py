@@ -11,6 +11,14 @@ from sklearn_softmax.__main__ import main
 from tests.oracles import make_problem
 
 
+@pytest.fixture(params=["pandas", "numpy"])
+def parser(request, monkeypatch):
+    """Each CSV test runs with pandas' reader and with numpy.loadtxt (pandas absent)."""
+    if request.param == "numpy":
+        monkeypatch.setattr("sklearn_softmax._datafile._pandas", lambda: None)
+    return request.param
+
+
 def write_csv(path, X, y, header=True):
     lines = [",".join(f"f{j}" for j in range(X.shape[1])) + ",label"] if header else []
     lines += [
@@ -36,7 +44,7 @@ def test_default_run_prints_a_table_with_every_model(capsys):
     assert "model" in out and "accuracy" in out and "cross-entropy" in out
 
 
-def test_csv_with_string_labels(tmp_path, capsys):
+def test_csv_with_string_labels(tmp_path, capsys, parser):
     X, y = make_problem(n_samples=60, n_features=3, separation=3.0)
     path = write_csv(tmp_path / "data.csv", X, np.array(["cat", "dog", "eel"])[y])
     assert main(["--data", str(path), "--cv", "3", "--loss", "squared_hinge"]) == 0
@@ -64,7 +72,7 @@ def test_svmlight_file(tmp_path, capsys):
     ],
     ids=["missing", "empty", "ragged", "text-feature", "one-class", "nan", "not-utf8"],
 )
-def test_bad_files_give_one_line_errors(tmp_path, capsys, content, message):
+def test_bad_files_give_one_line_errors(tmp_path, capsys, parser, content, message):
     path = tmp_path / "data.csv"
     if isinstance(content, bytes):
         path.write_bytes(content)
@@ -156,7 +164,7 @@ def test_rows_finished_before_a_failing_model_are_printed(monkeypatch, capsys):
     assert "the second model rejects this data" in captured.err
 
 
-def test_a_continuous_last_column_is_named_with_a_few_values(tmp_path, capsys):
+def test_a_continuous_last_column_is_named_with_a_few_values(tmp_path, capsys, parser):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((178, 2))
     path = write_csv(tmp_path / "data.csv", X, rng.permutation(178) * 0.25 + 0.1)
@@ -166,7 +174,7 @@ def test_a_continuous_last_column_is_named_with_a_few_values(tmp_path, capsys):
     assert len(error) < 300 and "\n" not in error
 
 
-def test_many_rare_classes_are_summarized(tmp_path, capsys):
+def test_many_rare_classes_are_summarized(tmp_path, capsys, parser):
     X = np.arange(200.0).reshape(100, 2)
     path = write_csv(tmp_path / "data.csv", X, np.arange(100) % 50)
     assert main(["--data", str(path)]) == 2
@@ -186,7 +194,7 @@ def test_many_rare_classes_are_summarized(tmp_path, capsys):
     ],
     ids=["empty", "NA", "text", "inf", "ragged"],
 )
-def test_csv_errors_name_the_line_and_column_and_the_fix(tmp_path, capsys, cells, message):
+def test_csv_errors_name_the_line_and_column_and_the_fix(tmp_path, capsys, parser, cells, message):
     path = tmp_path / "data.csv"
     path.write_text("f0,f1,label\n1,2,x\n" + cells + "\n3,4,y\n")
     assert main(["--data", str(path)]) == 2
@@ -194,7 +202,7 @@ def test_csv_errors_name_the_line_and_column_and_the_fix(tmp_path, capsys, cells
     assert message in error and "\n" not in error
 
 
-def test_label_column_chosen_by_name_or_index(tmp_path, capsys):
+def test_label_column_chosen_by_name_or_index(tmp_path, capsys, parser):
     X, y = make_problem(n_samples=60, n_features=3, separation=3.0)
     names = np.array(["cat", "dog", "eel"])[y]
     rows = ["species,a,b,c"] + [
@@ -212,3 +220,16 @@ def test_label_column_chosen_by_name_or_index(tmp_path, capsys):
         assert "60 samples, 3 features, 3 classes" in capsys.readouterr().out
     assert main(["--data", str(path), "--label", "kind"]) == 2
     assert "no column named 'kind'" in capsys.readouterr().err
+
+
+def test_labels_may_be_any_text_but_not_empty(tmp_path, capsys, parser):
+    path = tmp_path / "data.csv"
+    rows = [f"{i},{i % 3},{['None', 'NA', 'mild'][i % 3]}" for i in range(30)]
+    path.write_text("a,b,severity\n" + "\n".join(rows) + "\n")
+    args = ["--data", str(path), "--cv", "2", "--models", "softmax", "--loss", "cross_entropy"]
+    assert main(args) == 0  # "None" and "NA" are class names here
+    assert "30 samples, 2 features, 3 classes" in capsys.readouterr().out
+    path.write_text("a,b,severity\n1,2,mild\n3,4,\n5,6,NA\n")
+    assert main(["--data", str(path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "line 3, column 'severity': the label is missing ('')" in error
