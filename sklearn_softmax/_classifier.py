@@ -120,8 +120,10 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         Stop when the largest absolute gradient entry of ``J / (C sum_i s_i c_{y_i})``
         is at most ``tol`` (with ``l1_ratio > 0``, of its minimum-norm
         subgradient), w.r.t. the weights of the centered features
-        ``(x_j - mean_j) / max(1, sd_j)``: ``LogisticRegression(solver="lbfgs")``'s
-        rule for features of spread at most 1, and one that asks the same of a
+        ``(x_j - mean_j) / max(1, sd_j)`` (mean and spread weighted by the sample
+        and class weights; without intercept, not centered and ``sd_j`` the root
+        mean square): ``LogisticRegression(solver="lbfgs")``'s rule for features
+        of spread at most 1, up to the centering, and one that asks the same of a
         feature in any unit (in dollars, a gradient w.r.t. the raw weight is
         ``sd_j`` times larger and cannot reach ``tol`` at float64's rounding). The
         hinge losses are minimized through smooth upper bounds, made tighter

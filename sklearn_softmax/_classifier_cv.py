@@ -3,7 +3,6 @@ warm-started regularization paths."""
 
 from __future__ import annotations
 
-import copy
 from numbers import Integral
 from typing import ClassVar
 
@@ -28,10 +27,6 @@ from sklearn.utils.validation import _check_method_params, _check_sample_weight,
 from ._classifier import SoftmaxClassifier
 from ._path import c_grid, fit_path
 from .metrics import loss_scorer
-
-#: The intercept of a class a fold's training part lacked, when its model scores
-#: the held-out part: finite (the metrics refuse infinite scores), below any other.
-ABSENT_CLASS_SCORE = -1e30
 
 
 class SoftmaxClassifierCV(SoftmaxClassifier):
@@ -119,9 +114,10 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
 
     Notes
     -----
-    A fold whose training part lacks a class scores that class at -1e30 on its
-    held-out part (probability 0): the cross-entropy of its samples there is the
-    clipped ``-log(eps)``, their hinge about 1e30.
+    A fold whose training part lacks a class gives it, on the held-out part,
+    probability 0 and the score ``min(other scores) - margin`` per sample: the
+    cross-entropy of its samples there is the clipped ``-log(eps)`` at every ``C``,
+    their hinge is bounded, and the fold's scores stay comparable across ``C``.
 
     Examples
     --------
@@ -186,18 +182,9 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
 
     def _base_estimator(self, class_weight=None, **params) -> SoftmaxClassifier:
         """A ``SoftmaxClassifier`` with this estimator's loss and fit parameters."""
-        return SoftmaxClassifier(
-            self.loss,
-            multiclass_hinge=self.multiclass_hinge,
-            fit_intercept=self.fit_intercept,
-            class_weight=class_weight,
-            label_smoothing=self.label_smoothing,
-            margin=self.margin,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            verbose=self.verbose,
-            **params,
-        )
+        shared = set(SoftmaxClassifier._get_param_names()) & set(self._get_param_names())
+        own = {name: getattr(self, name) for name in shared if name != "class_weight"}
+        return SoftmaxClassifier(**own, class_weight=class_weight, **params)
 
     def _get_scorer(self):
         """The scorer: ``scoring``, or the negative of the fitted loss."""
@@ -278,7 +265,7 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         self.scores_ = np.array([scores for scores, _, _ in paths]).reshape(shape)
         self.n_iter_ = np.array([n_iter for _, _, n_iter in paths]).reshape(shape)
         models = [fitted for _, fitted, _ in paths]
-        self.coefs_paths_ = _stack_paths(models, shape, self.fit_intercept)
+        self.coefs_paths_ = _stack_paths(models, shape, self.fit_intercept, classes)
         self.classes_ = classes
         if self.refit:
             self._refit(X, y, sample_weight, models, shape)
@@ -347,18 +334,23 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         y : array-like of shape (n_samples,)
             True labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples, passed to the scorer.
+            Weights of the samples, passed to the scorer (under metadata routing,
+            if it requests them).
         **score_params : dict
-            Further parameters of the scorer (metadata routing).
+            Parameters the scorer requests (metadata routing only).
 
         Returns
         -------
         score : float
             The scorer's value: greater is better.
         """
-        if sample_weight is not None:
-            score_params["sample_weight"] = sample_weight
-        return self._get_scorer()(self, X, y, **score_params)
+        _raise_for_params(score_params, self, "score")
+        scorer = self._get_scorer()
+        if _routing_enabled():
+            routed = process_routing(self, "score", sample_weight=sample_weight, **score_params)
+            return scorer(self, X, y, **routed.scorer.score)
+        params = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return scorer(self, X, y, **params)
 
     def get_metadata_routing(self) -> MetadataRouter:
         """Get the routing of ``fit``'s metadata.
@@ -392,43 +384,82 @@ def _fold_path(estimator, X, y, sample_weight, train, test, Cs, scorer, score_pa
     fitted = fit_path(estimator, _safe_indexing(X, train), y[train], Cs, weight)
     X_test, y_test = _safe_indexing(X, test), y[test]
     scores = [
-        scorer(_with_all_classes(model, classes), X_test, y_test, **score_params)
+        scorer(_AllClassesModel.of(model, classes), X_test, y_test, **score_params)
         for model in fitted
     ]
     return np.array(scores), fitted, np.array([model.n_iter_ for model in fitted])
 
 
-def _with_all_classes(model: SoftmaxClassifier, classes: np.ndarray) -> SoftmaxClassifier:
-    """``model`` (fitted on a fold) over every class of the data set: a class its
-    training part lacked gets weights 0 and the intercept :data:`ABSENT_CLASS_SCORE`
-    (probability 0, every other class scored above it)."""
-    if np.array_equal(model.classes_, classes):
-        return model
-    coef, intercept = model.coef_, model.intercept_
-    if coef.shape[0] == 1:  # two classes: scores (0, z)
+def _rows_by_class(model: SoftmaxClassifier, classes: np.ndarray):
+    """``(W, b, present)``: a fold model's weights and intercepts as one row per class
+    of ``classes`` (two-class folds: the rows ``0`` and ``w``), zero rows for the
+    classes its training part lacked, and the mask of the classes it had."""
+    coef, intercept = np.asarray(model.coef_), np.asarray(model.intercept_)
+    if coef.shape[0] == 1 and classes.size > 2:  # two classes in a multiclass problem
         coef = np.vstack([np.zeros_like(coef), coef])
         intercept = np.concatenate([np.zeros_like(intercept), intercept])
-    full = copy.copy(model)
-    columns = np.searchsorted(classes, model.classes_)
-    full.classes_ = classes
-    full.coef_ = np.zeros((classes.size, coef.shape[1]), dtype=coef.dtype)
-    full.coef_[columns] = coef
-    full.intercept_ = np.full(classes.size, ABSENT_CLASS_SCORE, dtype=intercept.dtype)
-    full.intercept_[columns] = intercept
-    return full
+    if classes.size == 2:  # the problem's one score: the fold has both classes
+        return coef, intercept, np.ones(2, dtype=bool)
+    present = np.isin(classes, model.classes_)
+    W = np.zeros((classes.size, coef.shape[1]), dtype=coef.dtype)
+    b = np.zeros(classes.size, dtype=intercept.dtype)
+    W[present], b[present] = coef, intercept
+    return W, b, present
 
 
-def _stack_paths(models, shape, fit_intercept: bool) -> np.ndarray:
-    """``coefs_paths_``: each point's ``[W, b]`` (``W`` alone without intercept), with
-    rows for the classes a fold lacked left at 0 when shapes differ."""
-    n_scores = max(model.coef_.shape[0] for path in models for model in path)
-    n_columns = models[0][0].coef_.shape[1] + int(fit_intercept)
+class _AllClassesModel(SoftmaxClassifier):
+    """A fold's fitted model seen with every class of the data set, for scoring.
+
+    The classes its training part lacked get probability 0 and, per sample, the
+    score ``min(other scores) - margin``: below every class it knows, by the
+    margin, so that a held-out sample of such a class costs a bounded hinge
+    (``2 margin`` plus the spread of its other scores) and the fold's scores stay
+    comparable across ``C``.
+    """
+
+    @classmethod
+    def of(cls, model: SoftmaxClassifier, classes: np.ndarray) -> SoftmaxClassifier:
+        """``model`` itself if it knows every class, else this view of it."""
+        if np.array_equal(model.classes_, classes):
+            return model
+        view = cls(**model.get_params())
+        view.fold_model = model
+        view.classes_ = classes
+        view.coef_, view.intercept_, view._present = _rows_by_class(model, classes)
+        view.n_features_in_ = model.n_features_in_
+        return view
+
+    def decision_function(self, X) -> np.ndarray:
+        scores = super().decision_function(X)
+        known = scores[:, self._present]
+        scores[:, ~self._present] = (known.min(axis=1) - self.margin)[:, None]
+        return scores
+
+    def predict(self, X) -> np.ndarray:
+        return self.fold_model.predict(X)
+
+    def predict_proba(self, X) -> np.ndarray:
+        proba = np.zeros((X.shape[0], self.classes_.size))
+        proba[:, self._present] = self.fold_model.predict_proba(X)
+        return proba
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+
+def _stack_paths(models, shape, fit_intercept: bool, classes: np.ndarray) -> np.ndarray:
+    """``coefs_paths_``: each point's ``[W, b]`` (``W`` alone without intercept), one
+    row per class (one row for two classes); a class a fold lacked stays at 0."""
+    first = models[0][0]
+    n_scores = 1 if classes.size == 2 else classes.size
+    n_columns = first.coef_.shape[1] + int(fit_intercept)
     paths = np.zeros((*shape, n_scores, n_columns))
     for index, path in enumerate(models):
         fold, l1 = divmod(index, shape[1])
         for point, model in enumerate(path):
-            block = model.coef_
+            W, b, _ = _rows_by_class(model, classes)
+            paths[fold, l1, point, :, : W.shape[1]] = W
             if fit_intercept:
-                block = np.column_stack([block, model.intercept_])
-            paths[fold, l1, point, : block.shape[0]] = block
+                paths[fold, l1, point, :, -1] = b
     return paths

@@ -59,14 +59,14 @@ def read_svmlight(path: Path):
 def read_csv(path: Path, label: str | None):
     """Features (float) and labels (text) of a CSV file, and the label column's name.
 
-    An optional header row (a first row with a field that is not a number among
-    the features). Parsed by pandas' C reader when pandas is installed, else by
+    An optional header row (a first row with a feature field that is neither a
+    number nor a missing-value marker). Parsed by pandas' C reader when pandas is installed, else by
     ``numpy.loadtxt`` (C code in numpy 2, about 6 times slower than pandas on a
     190 MB file: ``benchmarks/notes.md``); only on a failure is the file scanned
     line by line to name the bad cell.
     """
     try:
-        with open(path, newline="") as file:
+        with open(path, newline="", encoding="utf-8") as file:
             first_line, first = _first_row(file)
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise DataError(f"cannot read {path}: {error}") from None
@@ -78,7 +78,9 @@ def read_csv(path: Path, label: str | None):
         )
     label_index = _label_index(path, first, label)
     features = [j for j in range(len(first)) if j != label_index]
-    header = not all(_is_number(first[j]) for j in features)
+    header = any(
+        not _is_number(first[j]) and first[j].strip().lower() not in MISSING for j in features
+    )
     names = [cell.strip() for cell in first] if header else [str(j) for j in range(len(first))]
     skip = first_line if header else first_line - 1
     parse = _parse_with_pandas if _pandas() is not None else _parse_with_numpy
@@ -121,7 +123,7 @@ def _parse_with_pandas(path: Path, skip: int, features: list[int], label_index: 
     if frame.shape[1] != len(features) + 1:
         raise ValueError("another number of fields than the first row")
     labels = frame.pop(label_index)
-    if any(kind.kind not in "biuf" for kind in frame.dtypes):
+    if any(kind.kind not in "iuf" for kind in frame.dtypes):
         raise ValueError("a feature column is not numeric")
     y = labels.fillna("").to_numpy(dtype=str)
     return frame.to_numpy(dtype=np.float64), np.char.strip(y)

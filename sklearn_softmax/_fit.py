@@ -283,6 +283,7 @@ def _minimize(
         theta0,
         start=smoothing_start,
         warm=warm,
+        highest=getattr(objective.loss, "margin", np.inf),
         callback=progress.callback,
         on_stage=progress.on_stage,
         after_stage=report,

@@ -234,8 +234,7 @@ class L1Split:
 
     def to_solver(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
         theta = self.base.to_solver(W, b)
-        V, c = theta[: self._n_weights], theta[self._n_weights :]
-        return np.concatenate([np.maximum(V, 0.0), np.maximum(-V, 0.0), c])
+        return _sign_split(theta[: self._n_weights], theta[self._n_weights :])
 
     def canonical(self, theta: np.ndarray) -> np.ndarray:
         """``(max(V, 0), max(-V, 0), c)`` for ``V = P - N``: the same model with
@@ -243,8 +242,7 @@ class L1Split:
         larger wherever both are positive). L-BFGS-B can stall at a point with
         both positive; it continues from this one."""
         P, N, c = self._split(theta)
-        V = P - N
-        return np.concatenate([np.maximum(V, 0.0), np.maximum(-V, 0.0), c])
+        return _sign_split(P - N, c)
 
     def penalty(self, theta: np.ndarray, grad_W: np.ndarray, grad_b: np.ndarray):
         """``(a ||W||_1, dF/dtheta + its gradient)``: ``dP = dV + a / sigma``,
@@ -274,3 +272,8 @@ class L1Split:
             np.maximum(np.abs(grad_V) - self._slope, 0.0),
         )
         return max(violation.max(initial=0.0), np.abs(grad_c).max(initial=0.0))
+
+
+def _sign_split(V: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``(max(V, 0), max(-V, 0), c)``: ``L1Split`` coordinates with ``min(P, N) = 0``."""
+    return np.concatenate([np.maximum(V, 0.0), np.maximum(-V, 0.0), c])

@@ -28,10 +28,13 @@ class SoftmaxPath(NamedTuple):
 
 def c_grid(Cs) -> np.ndarray:
     """``Cs`` as a float array: an int ``n`` is ``n`` values from 1e-4 to 1e4 on a log
-    scale (``LogisticRegressionCV``'s grid)."""
+    scale (``LogisticRegressionCV``'s grid); a list must be non-empty and positive."""
     if isinstance(Cs, Integral):
         return np.logspace(-4, 4, int(Cs))
-    return np.asarray(Cs, dtype=np.float64).ravel()
+    grid = np.asarray(Cs, dtype=np.float64).ravel()
+    if grid.size == 0 or not np.all(grid > 0):
+        raise ValueError(f"Cs must be a positive int or a non-empty list of C > 0; got {Cs!r}.")
+    return grid
 
 
 def fit_path(estimator: SoftmaxClassifier, X, y, Cs: np.ndarray, sample_weight=None):

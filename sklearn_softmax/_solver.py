@@ -179,13 +179,16 @@ def minimize_lbfgs(
             return LbfgsResult(x, n_iter, CONVERGED, stationarity)
         if n_iter >= max_iter or scipy_status == 1:
             return LbfgsResult(x, n_iter, MAX_ITER, stationarity)
-        if restarts == MAX_RESTARTS or restart is None or not _lowers(evaluate, x, restart(x)):
+        moved = restart(x) if restart is not None and restarts < MAX_RESTARTS else x
+        if not _lowers(evaluate, x, moved):
             return LbfgsResult(x, n_iter, PRECISION, stationarity)
-        x, restarts = restart(x), restarts + 1
+        x, restarts = moved, restarts + 1
 
 
 def _lowers(evaluate: _LastEvaluation, x: np.ndarray, moved: np.ndarray) -> bool:
     """Whether ``moved`` has a lower objective than ``x``."""
+    if moved is x:
+        return False
     value, _, _ = evaluate(x)
     return evaluate(moved)[0] < value
 
@@ -233,6 +236,7 @@ def minimize_by_smoothing(
     tol: float,
     max_iter: int,
     warm: bool = False,
+    highest: float = np.inf,
     history: int = 10,
     bounds: list | None = None,
     restart: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -252,9 +256,10 @@ def minimize_by_smoothing(
     meets both rules at ``mu = start`` returns with ``n_iter = 0``. A ``warm`` start
     (``start`` the last smoothing of a previous fit) that meets the gap there but
     not the gradient rule (a fit of another ``C``, say) re-enters the schedule one
-    stage higher, at ``10 start``: from a point that is not the optimum, the
-    smallest smoothing alone was slower than the schedule from zero (hinge paths
-    with an L1 term, ``tests/test_cv.py``).
+    stage higher, at ``10 start`` (at most ``highest``, where a cold fit's schedule
+    starts): from a point that is not the optimum, the smallest smoothing alone
+    was slower than the schedule from zero (hinge paths with an L1 term,
+    ``tests/test_cv.py``).
     ``on_stage(mu, stage_tol)`` precedes each stage, ``after_stage(x, gap)`` follows it.
     """
     x, n_iter = x0, 0
@@ -266,7 +271,7 @@ def minimize_by_smoothing(
             _, _, stationarity = _finite(fun_at(smoothing))(x)
             if stationarity <= tol:
                 return LbfgsResult(x, 0, CONVERGED, stationarity, smoothing)
-            smoothing *= SMOOTHING_DECREASE
+            smoothing = min(smoothing * SMOOTHING_DECREASE, highest)
             stage_tol = max(tol, smoothing * STAGE_TOL_PER_MU)
     while True:
         if on_stage is not None:

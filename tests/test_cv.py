@@ -151,8 +151,15 @@ def test_cv_equals_grid_search_over_c(config):
         scoring=scoring or ours._get_scorer(),
     ).fit(X, y)
     split_scores = np.array([search.cv_results_[f"split{k}_test_score"] for k in range(len(folds))])
-    np.testing.assert_allclose(ours.scores_[:, 0, :], split_scores, atol=1e-6)
-    assert ours.C_ == search.best_params_["C"]
+    # Both are optima to tol; the smooth losses' optimum is unique, so their held-out
+    # scores agree to 1e-6. The hinges' optimal intercepts form an interval (scikit-
+    # learn marks LinearSVC's weight checks alike): two optimal models may score a
+    # held-out fold differently (measured: 4e-6 across BLAS kernels); 1e-4 here.
+    atol = 1e-6 if is_smooth(config) else 1e-4
+    np.testing.assert_allclose(ours.scores_[:, 0, :], split_scores, atol=atol)
+    mean = np.sort(ours.scores_.mean(axis=0).ravel())
+    if mean[-1] - mean[-2] > 2 * atol:
+        assert ours.C_ == search.best_params_["C"]
     # The refit is the cold fit at C_ (the same optimum, to tol).
     refit = SoftmaxClassifier(C=ours.C_, tol=1e-8, **config).fit(X, y)
     assert objective(ours.coef_, ours.intercept_, X, y, C=ours.C_, **config) == pytest.approx(
@@ -256,18 +263,28 @@ def test_sparse_input_equals_dense():
     assert sparse.C_ == dense.C_
 
 
-@pytest.mark.parametrize("loss", ["cross_entropy", "hinge"])
+@pytest.mark.parametrize("loss", ["cross_entropy", "hinge", "squared_hinge"])
 def test_a_fold_lacking_a_class(loss):
     X, y, _ = problem(seed=11)
     y = y.copy()
-    y[0] = 3  # one sample of a fourth class: the training part of its fold lacks it
+    y[0] = -1  # one sample of a fourth class (sorted first): its fold's training part lacks it
     folds = list(KFold(3).split(X))
     model = SoftmaxClassifierCV(Cs=CS, cv=folds, loss=loss).fit(X, y)
-    assert np.all(np.isfinite(model.scores_))
-    # The fold whose held-out part holds it scores worse than the others.
-    assert model.scores_[0].max() < model.scores_[1:].max()
-    assert list(model.classes_) == [0, 1, 2, 3] and model.coef_.shape == (4, X.shape[1])
-    with pytest.raises(ValueError, match="lacks \\[3\\]"):
+    # The absent class costs its one held-out sample a bounded loss (cross-entropy
+    # clipped at -log(eps) = 36; the hinges at most 2 margins plus the spread of the
+    # other scores), not a loss that drowns the other folds' differences across C.
+    complete = model.scores_[1:, 0].mean(axis=0)
+    lacking = model.scores_[0, 0]
+    assert np.all(np.isfinite(lacking)) and lacking.min() > -100 * np.abs(complete).max()
+    assert model.C_ == CS[np.argmax((lacking + 2 * complete) / 3)]
+    assert lacking.max() < model.scores_[1:].max()
+    assert list(model.classes_) == [-1, 0, 1, 2] and model.coef_.shape == (4, X.shape[1])
+    # coefs_paths_ holds each class's row in its place; the absent class's is 0.
+    train = folds[0][0]
+    fold_model = SoftmaxClassifier(C=CS[2], loss=loss).fit(X[train], y[train])
+    np.testing.assert_allclose(model.coefs_paths_[0, 0, 2, 1:, :-1], fold_model.coef_, atol=1e-3)
+    assert np.all(model.coefs_paths_[0, 0, :, 0] == 0)
+    with pytest.raises(ValueError, match="lacks \\[-1\\]"):
         SoftmaxClassifierCV(Cs=CS, cv=folds, loss=loss, refit=False).fit(X, y)
 
 
@@ -277,5 +294,8 @@ def test_bad_parameters_are_errors():
         SoftmaxClassifierCV(l1_ratios=[0.5, 2.0]).fit(X, y)
     with pytest.raises(ValueError, match="Cs"):
         SoftmaxClassifierCV(Cs=0).fit(X, y)
-    with pytest.raises(ValueError, match="'C' parameter"):
-        SoftmaxClassifierCV(Cs=[-1.0]).fit(X, y)
+    for Cs in ([-1.0], []):
+        with pytest.raises(ValueError, match="Cs must be a positive int or a non-empty list"):
+            SoftmaxClassifierCV(Cs=Cs).fit(X, y)
+        with pytest.raises(ValueError, match="Cs must be"):
+            softmax_path(X, y, Cs=Cs)
