@@ -51,6 +51,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy
+from results_file import CV_SECTION, section
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
@@ -424,7 +425,8 @@ def run(names, repeats, with_svc, out: Path, *, l2=True, l1=True, command=""):
             "setup again).",
         ]
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.md").write_text("\n".join(lines) + "\n")
+    kept = section(out / "results.md", CV_SECTION)  # bench_cv.py's, kept as it was
+    (out / "results.md").write_text("\n".join(lines) + "\n" + ("\n" + kept if kept else ""))
     if curves:
         plot(curves, out / "results.png")
     return summary
