@@ -265,6 +265,10 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         self : SoftmaxClassifier
             The fitted estimator.
         """
+        return self._fit_source(*self._data_source(X, y, sample_weight))
+
+    def _data_source(self, X, y, sample_weight):
+        """``(source, dtype)``: the validated rows to fit (in memory or on Dask)."""
         if self.label_smoothing and self.loss != "cross_entropy":
             raise ValueError(
                 "label_smoothing applies to loss='cross_entropy' only; got "
@@ -286,6 +290,11 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
             )
             source = InMemoryData(X, y, sample_weight)
             dtype = X.dtype
+        return source, dtype
+
+    def _fit_source(self, source, dtype) -> SoftmaxClassifier:
+        """Fit to a validated data source at the current parameters (warm-starting
+        from the previous fit under ``warm_start``); set the fitted attributes."""
         if self.verbose:
             print(
                 f"{type(self).__name__}: loss={self.loss!r}, {source.n_samples} samples, "

@@ -75,12 +75,15 @@ class InMemoryData:
         self.classes, self.y = np.unique(y, return_inverse=True)
         self.sample_weight = sample_weight
         self.n_samples = X.shape[0]
+        self._summary: DataSummary | None = None
         self.n_stored = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
 
     def summarize(self) -> DataSummary:
-        """All rows as one chunk."""
-        moments = class_moments(self.X, self.y, self.sample_weight, self.classes.size)
-        return DataSummary(self.classes, moments, self.X.shape[1], self.X.dtype)
+        """All rows as one chunk (computed once: fits along a path share it)."""
+        if self._summary is None:
+            moments = class_moments(self.X, self.y, self.sample_weight, self.classes.size)
+            self._summary = DataSummary(self.classes, moments, self.X.shape[1], self.X.dtype)
+        return self._summary
 
     def objective(self, loss, class_factor, *, alpha, fit_intercept, n_scores) -> LinearObjective:
         """``F`` with weights ``s_i class_factor[y_i]``."""

@@ -47,9 +47,13 @@ def fit_path(estimator: SoftmaxClassifier, X, y, Cs: np.ndarray, sample_weight=N
     its ``C`` reaches, to ``tol``.
     """
     model = copy.deepcopy(estimator).set_params(warm_start=True)
+    model._validate_params()
+    # The data are validated and summarized once for the whole path.
+    source, dtype = model._data_source(X, y, sample_weight)
     fitted = [None] * len(Cs)
     for index in np.argsort(Cs, kind="stable"):
-        model.set_params(C=float(Cs[index])).fit(X, y, sample_weight=sample_weight)
+        model.set_params(C=float(Cs[index]))._validate_params()
+        model._fit_source(source, dtype)
         fitted[index] = copy.deepcopy(model).set_params(warm_start=estimator.warm_start)
     return fitted
 
