@@ -234,7 +234,7 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
                 f"l1_ratios must be a non-empty list of values in [0, 1]; got {self.l1_ratios!r}."
             )
         scorer = self._get_scorer()
-        splitter_params, score_params = self._route(params, sample_weight, scorer)
+        splitter_params, score_params = self._route(params, sample_weight)
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y, **splitter_params))
         classes = np.unique(y)
         # "balanced" weighs the classes by their counts in all the data, in every
@@ -273,7 +273,7 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
             self._average_fold_bests(models, shape)
         return self
 
-    def _route(self, params, sample_weight, scorer):
+    def _route(self, params, sample_weight):
         """``(splitter params, scorer params)`` from ``fit``'s ``**params``."""
         if _routing_enabled():
             routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
