@@ -187,6 +187,28 @@ def model_objective(model, X, y: np.ndarray, sample_weight: np.ndarray | None = 
     )
 
 
+def standardized_problem(
+    n_classes=3, *, n_samples=200, n_features=8, n_informative=4, min_weight=0.2, seed=0
+):
+    """Standardized ``make_classification`` data (label noise: not separable) and
+    sample weights uniform in ``[min_weight, 3)``: ``(X, y, weight)``."""
+    from sklearn.datasets import make_classification
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_features=n_features,
+        n_informative=n_informative,
+        n_redundant=1,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        flip_y=0.1,
+        random_state=seed,
+    )
+    X = StandardScaler().fit_transform(X)
+    return X, y, np.random.default_rng(seed).uniform(min_weight, 3.0, len(y))
+
+
 def solver_scales(X, sample_weight: np.ndarray, *, fit_intercept: bool = True):
     """``(mu, sigma)`` of the coordinates the stopping rule is measured in, by the
     textbook weighted moments: ``mu`` the weighted feature means (0 without an

@@ -3,13 +3,13 @@ GridSearchCV; in pipelines, with weights, pandas, sparse X, string labels, group
 metadata routing and a fold that lacks a class."""
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
 import sklearn
-from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
@@ -22,25 +22,15 @@ from sklearn_softmax.metrics import (
     multiclass_hinge_loss,
     neg_cross_entropy_scorer,
 )
-from tests.oracles import LOSS_CONFIGS, config_id, is_smooth, objective
+from tests.oracles import LOSS_CONFIGS, config_id, is_smooth, objective, standardized_problem
 
 CS = [0.01, 0.1, 1.0, 10.0]
 
 
-def problem(n_classes=3, n_samples=150, n_features=5, seed=0):
-    """Standardized, not separable (label noise), with positive sample weights."""
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=n_features,
-        n_informative=3,
-        n_redundant=1,
-        n_classes=n_classes,
-        n_clusters_per_class=1,
-        flip_y=0.1,
-        random_state=seed,
-    )
-    X = StandardScaler().fit_transform(X)
-    return X, y, np.random.default_rng(seed).uniform(0.3, 3.0, len(y))
+#: Standardized, not separable (label noise), with positive sample weights.
+problem = partial(
+    standardized_problem, n_samples=150, n_features=5, n_informative=3, min_weight=0.3
+)
 
 
 # --------------------------------------------------------------------- the path

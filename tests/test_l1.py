@@ -32,7 +32,14 @@ from sklearn_softmax import SoftmaxClassifier
 from sklearn_softmax._fit import InMemoryData, fit_linear_model
 from sklearn_softmax._losses import make_loss
 from sklearn_softmax._objective import AffinePreconditioner, L1Split
-from tests.oracles import LOSS_CONFIGS, config_id, kkt_violation, objective, solver_scales
+from tests.oracles import (
+    LOSS_CONFIGS,
+    config_id,
+    kkt_violation,
+    objective,
+    solver_scales,
+    standardized_problem,
+)
 
 #: Every ConvergenceWarning fails a test, but a precision stop: tolerances near
 #: 1e-9 are at what double precision resolves of F on these problems (and the
@@ -49,24 +56,6 @@ pytestmark = [
 #: than the library's: gradient entries are O(1) sums of a few hundred O(1) terms,
 #: whose rounding is ~1e-14; far below every ``tol`` used.
 ROUNDING = 1e-11
-
-
-def standardized_problem(n_classes, *, n_samples=200, n_features=8, seed=0):
-    """Standardized make_classification data (with label noise: not separable) and
-    positive sample weights."""
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=n_features,
-        n_informative=4,
-        n_redundant=1,
-        n_classes=n_classes,
-        n_clusters_per_class=1,
-        flip_y=0.1,
-        random_state=seed,
-    )
-    X = StandardScaler().fit_transform(X)
-    weight = np.random.default_rng(seed).uniform(0.2, 3.0, len(y))
-    return X, y, weight
 
 
 def loss_params(config):
