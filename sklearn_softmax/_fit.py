@@ -300,11 +300,13 @@ def lbfgs_history(n_stored: int, n_scores: int, n_parameters: int, *, bounded: b
     An L-BFGS step costs about ``10 * history * n_parameters`` flops, an
     evaluation about ``4 * n_scores * n_stored`` (``n_stored``: entries of X).
     Small, badly conditioned problems need far fewer iterations with a long
-    history; on wide sparse ones the steps would cost more than the evaluations.
+    history; on wide sparse ones the steps would cost more than the evaluations:
+    there (R8: 160k parameters, 2 pairs) a short history needs more iterations
+    but each costs half as much (``benchmarks/notes.md``): 2 to 100 pairs.
     With bounds (L1), L-BFGS-B's generalized Cauchy point and subspace step make a
     step about 4 times dearer, and a history beyond 40 pairs cost more time than it
     saved on satimage, letter and USPS (``benchmarks/notes.md``): 10 to 40 pairs.
     """
     if bounded:
         return int(np.clip(n_stored * n_scores / (40 * n_parameters), 10, 40))
-    return int(np.clip(n_stored * n_scores / (10 * n_parameters), 10, 100))
+    return int(np.clip(n_stored * n_scores / (10 * n_parameters), 2, 100))
