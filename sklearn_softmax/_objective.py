@@ -81,10 +81,10 @@ class LinearObjective:
         loss, G = self.loss.loss_gradient(Z, self.y, self._weights_x)
         value = float(np.dot(loss, self.weights))
         if sp.issparse(self.X):
-            grad_W = (self.X.T @ G.T).T
+            grad_W = (self.X.T @ G.T).T  # (d, n_scores) from scipy: transposed here
         else:
             grad_W = G @ self.X
-        grad_W = grad_W.astype(np.float64)
+        grad_W = np.ascontiguousarray(grad_W, dtype=np.float64)
         grad_b = G.sum(axis=1).astype(np.float64)
         if not self.fit_intercept:
             grad_b[:] = 0.0
@@ -135,6 +135,7 @@ class AffinePreconditioner:
         self.scale = scale
         self.n_scores = n_scores
         self.fit_intercept = fit_intercept
+        self._shift = mean / scale
 
     @classmethod
     def from_moments(
@@ -171,7 +172,7 @@ class AffinePreconditioner:
         accuracy of a feature in any unit; ``dF/dW`` of a feature of spread 1e5 is
         1e5 times larger and can stay above ``tol`` at the optimum's rounding.
         """
-        return float(np.abs(grad).max(initial=0.0))
+        return max(float(grad.max(initial=0.0)), -float(grad.min(initial=0.0)))
 
     def to_model(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(W, b)`` from ``theta``."""
@@ -193,11 +194,14 @@ class AffinePreconditioner:
 
         ``dF/dV = (dF/dW - dF/db mu^T) / sigma`` and ``dF/dc = dF/db``.
         """
-        grad_V = grad_W - np.outer(grad_b, self.mean) if self.fit_intercept else grad_W
-        grad_V = grad_V / self.scale
-        if not self.fit_intercept:
-            return grad_V.ravel()
-        return np.concatenate([grad_V.ravel(), grad_b])
+        grad = np.empty(self.size)
+        n_weights = self.n_scores * self.mean.size
+        grad_V = grad[:n_weights].reshape(self.n_scores, -1)
+        np.divide(grad_W, self.scale, out=grad_V)
+        if self.fit_intercept:
+            grad_V -= np.multiply.outer(grad_b, self._shift)
+            grad[n_weights:] = grad_b
+        return grad
 
 
 class L1Split:
@@ -271,7 +275,8 @@ class L1Split:
             np.abs(grad_V + self._slope * np.sign(V)),
             np.maximum(np.abs(grad_V) - self._slope, 0.0),
         )
-        return max(violation.max(initial=0.0), np.abs(grad_c).max(initial=0.0))
+        # np.max, not max: a NaN in either part must come out
+        return float(np.max([violation.max(initial=0.0), np.abs(grad_c).max(initial=0.0)]))
 
 
 def _sign_split(V: np.ndarray, c: np.ndarray) -> np.ndarray:

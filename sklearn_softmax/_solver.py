@@ -93,11 +93,15 @@ class _BlasThreads:
 
 
 def _finite(fun: Objective) -> Objective:
-    """``fun`` that raises FloatingPointError instead of returning a non-finite value."""
+    """``fun`` that raises FloatingPointError instead of returning a non-finite value.
+
+    The stationarity is a largest absolute value over every gradient entry: it is
+    not finite when one of them is not, so the gradient needs no pass of its own.
+    """
 
     def checked(x):
         value, grad, stationarity = fun(x)
-        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+        if not (np.isfinite(value) and np.isfinite(stationarity)):
             raise FloatingPointError(
                 "The objective or its gradient is not finite; the data or "
                 "parameters overflow the floating point range."
