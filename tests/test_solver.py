@@ -143,3 +143,29 @@ def test_losses_are_values_with_private_workspaces(name, n_classes):
     assert copy._workspace.buffers == {} and loss._workspace.buffers != {}
     with pytest.raises(AttributeError):
         loss.margin = 2.0  # frozen
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("split", [False, True], ids=["l2", "l1-split"])
+@pytest.mark.parametrize("entry", ["weight", "intercept"])
+def test_a_non_finite_gradient_entry_stops_the_fit(bad, split, entry):
+    """The solver checks finiteness through the stationarity alone: every gradient
+    entry of either coordinate system must reach it."""
+    from sklearn_softmax._objective import AffinePreconditioner, L1Split
+
+    coordinates = AffinePreconditioner(np.ones(3), np.full(3, 2.0), n_scores=2, fit_intercept=True)
+    if split:
+        coordinates = L1Split(coordinates, 0.1)
+    theta0 = coordinates.to_solver(np.ones((2, 3)), np.zeros(2))
+    grad_W, grad_b = np.ones((2, 3)), np.ones(2)
+    if entry == "weight":
+        grad_W[1, 2] = bad
+    else:
+        grad_b[0] = bad
+
+    def fun(theta):
+        _, grad = coordinates.penalty(theta, grad_W, grad_b)
+        return 1.0, grad, coordinates.stationarity(theta, grad)
+
+    with pytest.raises(FloatingPointError, match="not finite"):
+        minimize_lbfgs(fun, theta0, tol=1e-6, max_iter=10)
