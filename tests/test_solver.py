@@ -153,7 +153,8 @@ def test_a_non_finite_gradient_entry_stops_the_fit(bad, split, entry):
     entry of either coordinate system must reach it."""
     from sklearn_softmax._objective import AffinePreconditioner, L1Split
 
-    coordinates = AffinePreconditioner(np.ones(3), np.full(3, 2.0), n_scores=2, fit_intercept=True)
+    # mean 0: no centering term between the intercept's gradient and the weights
+    coordinates = AffinePreconditioner(np.zeros(3), np.full(3, 2.0), n_scores=2, fit_intercept=True)
     if split:
         coordinates = L1Split(coordinates, 0.1)
     theta0 = coordinates.to_solver(np.ones((2, 3)), np.zeros(2))
