@@ -72,7 +72,10 @@ class InMemoryData:
 
     def __init__(self, X: np.ndarray | sp.spmatrix, y: np.ndarray, sample_weight: np.ndarray):
         self.X = X
-        self.classes, self.y = np.unique(y, return_inverse=True)
+        self.classes, inverse = np.unique(y, return_inverse=True)
+        #: Class indices in the smallest unsigned type that holds them: a fit keeps
+        #: them for its whole run, next to an n x K score buffer.
+        self.y = inverse.astype(np.min_scalar_type(self.classes.size - 1))
         self.sample_weight = sample_weight
         self.n_samples = X.shape[0]
         self._summary: DataSummary | None = None
@@ -294,6 +297,10 @@ def _minimize(
     )
 
 
+#: Parameters from which :func:`lbfgs_history` may keep fewer than 10 pairs.
+WIDE = 10_000
+
+
 def lbfgs_history(n_stored: int, n_scores: int, n_parameters: int, *, bounded: bool = False) -> int:
     """How many L-BFGS correction pairs to keep: as many as stay cheap.
 
@@ -302,11 +309,13 @@ def lbfgs_history(n_stored: int, n_scores: int, n_parameters: int, *, bounded: b
     Small, badly conditioned problems need far fewer iterations with a long
     history; on wide sparse ones the steps would cost more than the evaluations:
     there (R8: 160k parameters, 2 pairs) a short history needs more iterations
-    but each costs half as much (``benchmarks/notes.md``): 2 to 100 pairs.
+    but each costs half as much (``benchmarks/notes.md``): 2 to 100 pairs. Below
+    ``WIDE`` parameters a step costs microseconds at any history: at least 10 pairs.
     With bounds (L1), L-BFGS-B's generalized Cauchy point and subspace step make a
     step about 4 times dearer, and a history beyond 40 pairs cost more time than it
     saved on satimage, letter and USPS (``benchmarks/notes.md``): 10 to 40 pairs.
     """
     if bounded:
         return int(np.clip(n_stored * n_scores / (40 * n_parameters), 10, 40))
-    return int(np.clip(n_stored * n_scores / (10 * n_parameters), 2, 100))
+    fewest = 2 if n_parameters >= WIDE else 10
+    return int(np.clip(n_stored * n_scores / (10 * n_parameters), fewest, 100))

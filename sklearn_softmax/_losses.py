@@ -124,7 +124,7 @@ class Loss(ABC):
     def _target_positions(self, y: np.ndarray, n_samples: int) -> np.ndarray:
         """Positions ``y_i n + i`` of the scores ``Z[y_i, i]`` in ``Z.reshape(-1)``."""
         positions = self._buffer("positions", n_samples, np.intp)
-        np.multiply(y, n_samples, out=positions)
+        np.multiply(y, n_samples, out=positions, dtype=np.intp)
         positions += self._workspace.arange(n_samples)
         return positions
 
@@ -137,6 +137,13 @@ class Loss(ABC):
         work = self._buffer("work", Z.shape, Z.dtype)
         np.copyto(work, Z)
         return work
+
+
+def _take(Z: np.ndarray, positions: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out[i] = Z.reshape(-1)[positions[i]]`` (positions from
+    :meth:`Loss._target_positions`, in range: ``mode="clip"`` writes ``out``
+    directly, where the default mode first fills a temporary of its size)."""
+    return np.take(Z.reshape(-1), positions, out=out, mode="clip")
 
 
 @dataclass(frozen=True)
@@ -154,18 +161,16 @@ class MultinomialCrossEntropy(Loss):
         eps = self.label_smoothing
         work = self._work(Z, gradient)
         positions = self._target_positions(y, n_samples)
-        target_score = np.take(
-            work.reshape(-1), positions, out=self._buffer("t", n_samples, Z.dtype)
-        )
+        target_score = _take(work, positions, out=self._buffer("t", n_samples, Z.dtype))
         if eps:
             target_score *= 1 - eps
             target_score += (eps / n_classes) * work.sum(axis=0)
         shift = np.max(work, axis=0, out=self._buffer("shift", n_samples, Z.dtype))
         work -= shift
+        target_score -= shift
         np.exp(work, out=work)
         normalizer = np.sum(work, axis=0, out=self._buffer("sum", n_samples, Z.dtype))
-        loss = np.log(normalizer, out=self._buffer("loss", n_samples, Z.dtype))
-        loss += shift
+        loss = np.log(normalizer, out=shift)  # three length-n buffers, not four
         loss -= target_score
         if not gradient:
             return loss, None
@@ -174,14 +179,16 @@ class MultinomialCrossEntropy(Loss):
         if sample_weight is not None:
             scale *= sample_weight
         work *= scale
+        if eps:
+            work -= (eps / n_classes) * (1.0 if sample_weight is None else sample_weight)
+        # At the targets, through the free buffer t: an in-place fancy-index update
+        # would gather into a temporary of length n.
+        target = _take(work, positions, out=target_score)
         if sample_weight is None:
-            work.reshape(-1)[positions] -= 1 - eps
-            if eps:
-                work -= eps / n_classes
+            target -= 1 - eps
         else:
-            work.reshape(-1)[positions] -= (1 - eps) * sample_weight
-            if eps:
-                work -= (eps / n_classes) * sample_weight
+            target -= sample_weight if not eps else (1 - eps) * sample_weight
+        np.put(work.reshape(-1), positions, target, mode="clip")
         return loss, work
 
     @staticmethod
@@ -297,7 +304,7 @@ class _Hinge(Loss):
         n_samples = Z.shape[1]
         u = self._work(Z, gradient)
         positions = self._target_positions(y, n_samples)
-        true_score = np.take(u.reshape(-1), positions, out=self._buffer("t", n_samples, Z.dtype))
+        true_score = _take(u, positions, out=self._buffer("t", n_samples, Z.dtype))
         u -= true_score
         u += self.margin
         u.reshape(-1)[positions] = self.true_class_margin

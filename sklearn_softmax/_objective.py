@@ -55,8 +55,8 @@ class LinearObjective:
         self.loss = loss
         self.X = X
         self.y = y
-        self.weights = np.asarray(weights, dtype=np.float64)
-        self._weights_x = self.weights.astype(X.dtype, copy=False)
+        #: ``s`` in X's dtype: a float32 fit keeps no float64 copy of length n.
+        self.weights = np.asarray(weights).astype(X.dtype, copy=False)
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.n_scores = n_scores
@@ -78,8 +78,8 @@ class LinearObjective:
         dtype = self.X.dtype
         W_x = W.astype(dtype, copy=False)
         Z = self._compute_scores(W_x, b.astype(dtype, copy=False))
-        loss, G = self.loss.loss_gradient(Z, self.y, self._weights_x)
-        value = float(np.dot(loss, self.weights))
+        loss, G = self.loss.loss_gradient(Z, self.y, self.weights)
+        value = _weighted_sum(loss, self.weights)
         if sp.issparse(self.X):
             grad_W = (self.X.T @ G.T).T  # (d, n_scores) from scipy: transposed here
         else:
@@ -99,7 +99,7 @@ class LinearObjective:
         Z = self._compute_scores(W.astype(dtype), b.astype(dtype))
         per_sample, _ = self.loss.loss_gradient(Z, self.y, gradient=False)
         penalty = 0.5 * self.alpha * float(np.vdot(W, W))
-        return float(np.dot(per_sample, self.weights)) + penalty
+        return _weighted_sum(per_sample, self.weights) + penalty
 
     def fenchel_young_gap(self, W: np.ndarray, b: np.ndarray) -> float:
         """``sum_i s_i FY_i``: the smoothing's share of the duality gap, in units of ``F``.
@@ -113,7 +113,13 @@ class LinearObjective:
         """
         dtype = self.X.dtype
         Z = self._compute_scores(W.astype(dtype), b.astype(dtype))
-        return float(np.dot(self.loss.fenchel_young_gap(Z, self.y), self.weights))
+        return _weighted_sum(self.loss.fenchel_young_gap(Z, self.y), self.weights)
+
+
+def _weighted_sum(values: np.ndarray, weights: np.ndarray) -> float:
+    """``sum_i values_i weights_i``, accumulated in float64 (by blocks: a float32
+    pair is not first copied to float64)."""
+    return float(np.einsum("i,i->", values, weights, dtype=np.float64))
 
 
 class AffinePreconditioner:

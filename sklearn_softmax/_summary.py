@@ -112,12 +112,13 @@ def _sparse_class_moments(X, y, weight, n_classes) -> ClassMoments:
     totals = np.bincount(y, weights=weight, minlength=n_classes)
     sums = np.zeros(size)
     for rows, cols, values in _stored_values(X):
-        sums += np.bincount(y[rows] * n_features + cols, values * weight[rows], minlength=size)
+        cell = y[rows].astype(np.intp) * n_features + cols  # y may be a small integer type
+        sums += np.bincount(cell, values * weight[rows], minlength=size)
     means = sums.reshape(n_classes, n_features) / np.where(totals > 0, totals, 1.0)[:, None]
     squares = (means * means * totals[:, None]).reshape(-1)
     flat_means = means.reshape(-1)
     for rows, cols, values in _stored_values(X):
-        cell = y[rows] * n_features + cols
+        cell = y[rows].astype(np.intp) * n_features + cols
         deviation = values - flat_means[cell]
         excess = (deviation * deviation - flat_means[cell] ** 2) * weight[rows]
         squares += np.bincount(cell, excess, minlength=size)

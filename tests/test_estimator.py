@@ -1,6 +1,7 @@
 """The estimator's API: pipelines, search, pandas, labels, state and errors."""
 
 import re
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -267,3 +268,25 @@ def test_warm_start_refit_resets_feature_names():
     assert not hasattr(model, "feature_names_in_")
     with pytest.raises(ValueError, match="number of features"):
         model.fit(X[:, :2], y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_fit_holds_at_most_2_2_score_arrays_per_sample(dtype):
+    """Issue 15's memory bound: the peak traced allocation of a cross-entropy fit
+    grows by at most 2.2 ``n x K`` arrays of X's dtype per sample (the score buffer
+    and the length-n vectors); ``X`` itself is the caller's and is not copied."""
+    rng = np.random.default_rng(0)
+    n_classes, n_features, sizes, peaks = 10, 20, (10_000, 30_000), []
+    for n_samples in sizes:
+        y = rng.integers(0, n_classes, n_samples)
+        X = rng.standard_normal((n_samples, n_features)).astype(dtype)
+        tracemalloc.start()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                SoftmaxClassifier(max_iter=5).fit(X, y)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    per_sample = (peaks[1] - peaks[0]) / (sizes[1] - sizes[0])
+    assert per_sample / (n_classes * np.dtype(dtype).itemsize) <= 2.2

@@ -52,6 +52,20 @@ def test_feature_statistics_match_numpy(container, fit_intercept):
     np.testing.assert_allclose(stats.scale, np.sqrt(np.maximum(second, 1.0)), rtol=1e-9)
 
 
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+def test_statistics_of_wide_data_through_the_data_source(container):
+    """``InMemoryData`` keeps class indices in a small integer type (uint8 here):
+    the summary's cell index ``y d + j`` (up to 2 x 300 + 299) must not wrap."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((60, 300)) * (rng.random((60, 300)) < 0.2)
+    y = np.repeat(["a", "b", "c"], 20)
+    summary = InMemoryData(container(X), y, np.ones(60)).summarize()
+    for k in range(3):
+        rows = X[20 * k : 20 * (k + 1)]
+        np.testing.assert_allclose(summary.moments.means[k], rows.mean(axis=0), atol=1e-12)
+        np.testing.assert_allclose(summary.moments.squares[k], 20 * rows.var(axis=0), atol=1e-9)
+
+
 def test_duplicate_sparse_entries_are_summed():
     # A non-canonical CSR matrix: two stored values for the same entry.
     X = sp.csr_matrix((np.array([1.0, 2.0, 4.0]), np.array([0, 0, 1]), np.array([0, 2, 3])))
