@@ -210,6 +210,73 @@ class AffinePreconditioner:
         return grad
 
 
+class SumZeroClasses:
+    """Coordinates ``theta = (U, e)`` of the models summing to zero over the classes:
+    ``V = B U`` and ``c = B e`` in the coordinates of ``base`` (an
+    :class:`AffinePreconditioner` with ``K >= 3`` scores), ``B`` of shape ``(K, K - 1)``
+    an orthonormal basis of the vectors orthogonal to ``(1, ..., 1)``.
+
+    Exact for every loss here and the L2 penalty: the losses depend on differences
+    of scores only, so adding one vector to every row of ``W`` (or one number to
+    every ``b_k``) leaves them unchanged, and the penalty is smallest with the rows
+    summing to zero. The optimum (and the model's predictions) lie in the subspace;
+    a start is projected onto it (a lower objective, the same predictions), and the
+    intercept's flat direction is gone. ``B`` is orthonormal, so L-BFGS sees the
+    same geometry on ``K - 1`` rows instead of ``K`` (its step costs ``1 / K`` less),
+    and the stopping measure is the one of ``base`` at ``B dtheta``. Not with an L1
+    term: its norm is not invariant under ``B``, and its optimum need not sum to zero.
+    """
+
+    #: Bounds of ``theta`` for L-BFGS-B: none.
+    bounds = None
+    #: No other ``theta`` gives the same model.
+    canonical = None
+
+    def __init__(self, base: AffinePreconditioner):
+        n_classes = base.n_scores
+        self.base = base
+        # QR of K - 1 columns of the centering matrix: orthonormal, orthogonal to 1.
+        centering = np.eye(n_classes)[:, : n_classes - 1] - 1.0 / n_classes
+        self.basis = np.linalg.qr(centering)[0]
+        self._n_weights = (n_classes - 1) * base.mean.size
+
+    @property
+    def size(self) -> int:
+        return self._n_weights + (self.basis.shape[1] if self.base.fit_intercept else 0)
+
+    def _lift(self, theta: np.ndarray) -> np.ndarray:
+        """``B`` applied to the rows: ``theta`` of ``base``."""
+        U = theta[: self._n_weights].reshape(self.basis.shape[1], -1)
+        lifted = (self.basis @ U).ravel()
+        if not self.base.fit_intercept:
+            return lifted
+        return np.concatenate([lifted, self.basis @ theta[self._n_weights :]])
+
+    def _project(self, full: np.ndarray) -> np.ndarray:
+        """``B^T`` applied to the rows of ``base``'s vector ``full``."""
+        n_weights = self.base.n_scores * self.base.mean.size
+        V = full[:n_weights].reshape(self.base.n_scores, -1)
+        projected = (self.basis.T @ V).ravel()
+        if not self.base.fit_intercept:
+            return projected
+        return np.concatenate([projected, self.basis.T @ full[n_weights:]])
+
+    def to_model(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.base.to_model(self._lift(theta))
+
+    def to_solver(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return self._project(self.base.to_solver(W, b))
+
+    def penalty(self, theta: np.ndarray, grad_W: np.ndarray, grad_b: np.ndarray):
+        """``(0, dF/dtheta) = (0, B^T dF/dtheta_base)``."""
+        return 0.0, self._project(self.base.gradient_to_solver(grad_W, grad_b))
+
+    def stationarity(self, theta: np.ndarray, grad: np.ndarray) -> float:
+        """``base``'s measure at ``B grad``: the gradient in ``base``'s coordinates
+        (which lies in the subspace), so ``tol`` means what it meant there."""
+        return self.base.stationarity(theta, self._lift(grad))
+
+
 class L1Split:
     """Coordinates for ``F + a ||W||_1``: ``theta = (P, N, c)`` with ``P, N >= 0``.
 

@@ -16,6 +16,7 @@ from tests.oracles import (
     gradient,
     is_smooth,
     kkt_violation,
+    objective,
     solver_scales,
 )
 
@@ -128,3 +129,102 @@ def test_preconditioned_fit_reaches_the_plain_fit(config, sparse):
     bound = np.sqrt(2 * (W.size + b.size)) * tol * 300 * sigma.max()
     assert np.linalg.norm(W - W_plain) <= 2 * bound
     assert fast.n_iter < plain.n_iter
+
+
+def sum_zero_problem(seed=5, n_samples=240, n_classes=4):
+    """Raw features of several scales, sample and class weights: the cases where the
+    K - 1 row coordinates must still be exact."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, n_samples)
+    X = rng.standard_normal((n_samples, 5)) + y[:, None] * [0.6, -0.4, 0.3, 0.0, 0.2]
+    X = X * [1.0, 15.0, 0.1, 2.0, 1.0] + [0.0, 40.0, 1.0, -3.0, 0.0]
+    sample_weight = rng.uniform(0.2, 3.0, n_samples)
+    class_weight = {k: 1.0 + 0.5 * k for k in range(n_classes)}
+    return X, y, sample_weight, class_weight
+
+
+@pytest.mark.parametrize(
+    "config",
+    [*LOSS_CONFIGS, {"loss": "cross_entropy", "label_smoothing": 0.2}],
+    ids=config_id,
+)
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no_intercept"])
+def test_sum_zero_classes_reach_the_full_fit(config, fit_intercept):
+    """Fitting K - 1 rows (``SumZeroClasses``) is an exact reparametrization: the
+    optimum of J over all (W, b) is reached, with class and sample weights and label
+    smoothing; its rows sum to zero."""
+    X, y, sample_weight, class_weight = sum_zero_problem()
+    C, tol = 2.0, 1e-8
+    make = partial(
+        make_loss,
+        config["loss"],
+        multiclass_hinge=config.get("multiclass_hinge", "crammer_singer"),
+        label_smoothing=config.get("label_smoothing", 0.0),
+    )
+    fits = [
+        fit_linear_model(
+            InMemoryData(X, y, sample_weight),
+            make,
+            C=C,
+            class_weight=class_weight,
+            fit_intercept=fit_intercept,
+            tol=tol,
+            max_iter=20000,
+            sum_zero=sum_zero,
+        )
+        for sum_zero in (True, False)
+    ]
+    weight = sample_weight * np.array([class_weight[k] for k in y])
+    values = [objective(fit.W, fit.b, X, y, C=C, sample_weight=weight, **config) for fit in fits]
+    assert values[0] == pytest.approx(values[1], rel=1e-6)
+    reduced = fits[0]
+    assert reduced.W.shape == (4, 5)
+    np.testing.assert_allclose(reduced.W.sum(axis=0), 0.0, atol=1e-12 * abs(reduced.W).max())
+    np.testing.assert_allclose(reduced.b.sum(), 0.0, atol=1e-12 * max(abs(reduced.b).max(), 1))
+    if is_smooth(config):  # a unique optimum: the same model
+        np.testing.assert_allclose(reduced.W, fits[1].W, atol=1e-4 * abs(fits[1].W).max())
+
+
+def test_sum_zero_coordinates_map_values_gradients_and_the_stopping_measure():
+    """The coordinates against finite differences of ``F`` through them, a round trip,
+    the projection of a start off the subspace (same predictions, lower objective),
+    and the stopping measure of the base coordinates at the same point."""
+    from sklearn_softmax._objective import LinearObjective, SumZeroClasses
+
+    X, y, sample_weight, _ = sum_zero_problem(n_classes=3)
+    weights = sample_weight / sample_weight.sum()
+    objective_F = LinearObjective(
+        make_loss("cross_entropy", 3),
+        X,
+        y,
+        weights,
+        alpha=1 / (2.0 * sample_weight.sum()),
+        fit_intercept=True,
+        n_scores=3,
+    )
+    base = preconditioner(X, y, sample_weight, np.ones(3), True)
+    coordinates = SumZeroClasses(base)
+    assert coordinates.size == 2 * (5 + 1)
+    rng = np.random.default_rng(0)
+    theta = rng.standard_normal(coordinates.size) * 0.1
+
+    def value(point):
+        return objective_F.value(*coordinates.to_model(point))
+
+    _, grad_W, grad_b = objective_F.value_gradient(*coordinates.to_model(theta))
+    _, grad = coordinates.penalty(theta, grad_W, grad_b)
+    fd = np.array([(value(theta + h) - value(theta - h)) / 2e-6 for h in 1e-6 * np.eye(theta.size)])
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(coordinates.to_solver(*coordinates.to_model(theta)), theta)
+    # The same point in the base coordinates has the same stopping measure.
+    full_grad = base.gradient_to_solver(grad_W, grad_b)
+    assert coordinates.stationarity(theta, grad) == pytest.approx(
+        base.stationarity(None, full_grad), rel=1e-12
+    )
+    # A model off the subspace: its projection predicts the same, at a lower objective.
+    W, b = coordinates.to_model(theta)
+    W_off, b_off = W + rng.standard_normal(5), b + 3.0
+    W_proj, b_proj = coordinates.to_model(coordinates.to_solver(W_off, b_off))
+    np.testing.assert_allclose(W_proj, W, atol=1e-12)
+    np.testing.assert_allclose(b_proj, b, atol=1e-12)
+    assert objective_F.value(W_proj, b_proj) < objective_F.value(W_off, b_off)
