@@ -39,12 +39,6 @@ l1-history
     USPS with histories of 10, 20, 40 and 100 pairs: iterations and the median fit
     time of 3, beside the L2 fit at 10 and 100 pairs.
 
-sum-zero
-    Cross-entropy and the Crammer-Singer hinge (default parameters) on each raw
-    multiclass data set, fitted on all ``K`` rows of ``(W, b)`` and on ``K - 1`` rows
-    summing to zero (``fit_linear_model(sum_zero=...)``), alternating, 3 fits each:
-    parameters, iterations, median fit times and the relative difference of ``F``.
-
 Timings are wall times on whatever else the machine is running.
 """
 
@@ -65,7 +59,7 @@ from sklearn_softmax._objective import AffinePreconditioner, LinearObjective
 
 REAL = ["letter", "satimage", "shuttle", "usps", "mnist", "r8"]
 LOSSES = ["cross_entropy", "hinge", "squared_hinge"]
-SECTIONS = ["preconditioner", "blas", "iterations", "history", "l1-history", "csv", "sum-zero"]
+SECTIONS = ["preconditioner", "blas", "iterations", "history", "l1-history", "csv"]
 
 
 class TimedObjective(LinearObjective):
@@ -291,46 +285,6 @@ def l1_history(names):
                 )
 
 
-def sum_zero(names, repeats=3):
-    """Rows of the 'sum-zero' section."""
-    yield (
-        "| data | loss | K | parameters full / K - 1 | iterations full / K - 1 "
-        "| median s full / K - 1 | ratio | F rel. difference |"
-    )
-    yield "|---|---|---|---|---|---|---|---|"
-    for name in names:
-        X, y = data(name)
-        n_classes = np.unique(y).size
-        if n_classes < 3:
-            continue
-        for loss in ("cross_entropy", "hinge"):
-            make, options = fit_arguments(SoftmaxClassifier(loss=loss))
-            times = {True: [], False: []}
-            runs = {}
-            for _ in range(repeats):  # alternating
-                for reduced in (False, True):
-                    source = InMemoryData(X, y, np.ones(len(y)))
-                    start = time.perf_counter()
-                    runs[reduced] = fit_linear_model(source, make, sum_zero=reduced, **options)
-                    times[reduced].append(time.perf_counter() - start)
-            full, reduced = runs[False], runs[True]
-            objective = source.objective(
-                make(n_classes),
-                np.ones(n_classes) / len(y),
-                alpha=1 / len(y),
-                fit_intercept=True,
-                n_scores=n_classes,
-            )
-            values = [objective.value(run.W, run.b) for run in (full, reduced)]
-            medians = [np.median(times[key]) for key in (False, True)]
-            yield (
-                f"| {name} | {loss} | {n_classes} | {full.result.x.size} / "
-                f"{reduced.result.x.size} | {full.result.n_iter} / {reduced.result.n_iter} "
-                f"| {medians[0]:.3f} / {medians[1]:.3f} | {medians[1] / medians[0]:.2f} "
-                f"| {(values[1] - values[0]) / values[0]:+.1e} |"
-            )
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", nargs="+", default=SECTIONS, choices=SECTIONS)
@@ -351,8 +305,6 @@ def main(argv=None):
             lines = l1_history(args.datasets)
         elif section == "csv":
             lines = csv_reading()
-        elif section == "sum-zero":
-            lines = sum_zero(args.datasets)
         else:
             lines = history(args.datasets)
         print(f"## {section}\n", flush=True)

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._losses import Loss
-from ._objective import AffinePreconditioner, L1Split, LinearObjective, SumZeroClasses
+from ._objective import AffinePreconditioner, L1Split, LinearObjective
 from ._solver import Callback, LbfgsResult, minimize_by_smoothing, minimize_lbfgs
 from ._summary import (
     DataSummary,
@@ -147,16 +147,13 @@ def fit_linear_model(
     progress: Progress = Progress(),
     precondition: bool = True,
     split: bool | None = None,
-    sum_zero: bool = True,
 ) -> FittedLinearModel:
     """Minimize ``J(W, b)`` on ``source`` from zeros or ``start``.
 
     ``J = C sum_i s_i c_{y_i} l_i + r ||W||_1 + (1 - r) / 2 ||W||_F^2`` with
     ``r = l1_ratio``; L-BFGS minimizes ``F = J / (C sum_i s_i c_{y_i})``. With an L1
     term the coordinates are split (:class:`L1Split`: L-BFGS-B's bounds), as they
-    are at ``l1_ratio=0`` too if ``split`` (for comparisons). Without, ``K >= 3``
-    classes are fitted on ``K - 1`` rows summing to zero (:class:`SumZeroClasses`)
-    if ``sum_zero`` (``False``: on ``K``, for comparisons).
+    are at ``l1_ratio=0`` too if ``split`` (for comparisons).
 
     ``make_loss(n_classes)`` gives the loss. A smooth loss is minimized by L-BFGS
     directly; a non-smooth one through smooth upper bounds with
@@ -193,8 +190,6 @@ def fit_linear_model(
     l1 = alpha * l1_ratio
     if split or (split is None and l1 > 0):
         coordinates = L1Split(coordinates, l1)
-    elif n_scores >= 3 and sum_zero:
-        coordinates = SumZeroClasses(coordinates)
     init, smoothing = _initial_state(start, summary, n_scores, loss)
     result = _minimize(
         objective,
@@ -233,7 +228,7 @@ def _initial_state(start: Start | None, summary: DataSummary, n_scores: int, los
 
 def _minimize(
     objective: Objective,
-    coordinates: AffinePreconditioner | L1Split | SumZeroClasses,
+    coordinates: AffinePreconditioner | L1Split,
     init: tuple[np.ndarray, np.ndarray],
     *,
     smoothing_start: float,
