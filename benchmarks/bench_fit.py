@@ -1,6 +1,6 @@
 """Fit-time benchmark: SoftmaxClassifier against LogisticRegression and LinearSVC.
 
-    python benchmarks/bench_fit.py              # all: ~12 min on 2 cores, L1 ~25 min more
+    python benchmarks/bench_fit.py              # all: ~19 min on 2 cores, 10 of them the L1 section
     python benchmarks/bench_fit.py --datasets satimage --repeats 1 --no-svc --out /tmp/b
     python benchmarks/bench_fit.py --l1-only --out /tmp/b   # the L1 / elastic-net section
 
