@@ -17,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_softmax import SoftmaxClassifier
 from sklearn_softmax._losses import LOSSES, make_loss
+from sklearn_softmax._objective import AffinePreconditioner, L1Split
 from sklearn_softmax._solver import minimize_lbfgs
 from tests.oracles import LOSS_CONFIGS, config_id, objective
 
@@ -151,9 +152,6 @@ def test_losses_are_values_with_private_workspaces(name, n_classes):
 def test_a_non_finite_gradient_entry_stops_the_fit(bad, split, entry):
     """The solver checks finiteness through the stationarity alone: every gradient
     entry of either coordinate system must reach it."""
-    from sklearn_softmax._objective import AffinePreconditioner, L1Split
-
-    # mean 0: no centering term between the intercept's gradient and the weights
     coordinates = AffinePreconditioner(np.zeros(3), np.full(3, 2.0), n_scores=2, fit_intercept=True)
     if split:
         coordinates = L1Split(coordinates, 0.1)
