@@ -1,11 +1,14 @@
 """The preconditioner: its statistics against numpy; it changes the speed, not the optimum."""
 
+import contextlib
 from functools import partial
+from unittest import mock
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from sklearn_softmax import _fit
 from sklearn_softmax._fit import InMemoryData, fit_linear_model
 from sklearn_softmax._losses import make_loss
 from sklearn_softmax._objective import AffinePreconditioner
@@ -16,6 +19,7 @@ from tests.oracles import (
     gradient,
     is_smooth,
     kkt_violation,
+    objective,
     solver_scales,
 )
 
@@ -128,3 +132,41 @@ def test_preconditioned_fit_reaches_the_plain_fit(config, sparse):
     bound = np.sqrt(2 * (W.size + b.size)) * tol * 300 * sigma.max()
     assert np.linalg.norm(W - W_plain) <= 2 * bound
     assert fast.n_iter < plain.n_iter
+
+
+def test_a_short_history_on_wide_data_reaches_the_same_optimum():
+    """Issue 15's history lever: on a problem of ``WIDE`` parameters or more,
+    ``lbfgs_history`` keeps 2 pairs; the fit reaches the optimum of the 10-pair fit
+    (the stopping rule is the same): objectives within 1e-6 relative, by the oracle."""
+    rng = np.random.default_rng(7)
+    n_samples, n_features = 300, 4000
+    y = rng.integers(0, 3, n_samples)
+    # Sparse counts-like data whose stored values depend on the class.
+    stored = rng.random((n_samples, n_features)) < 0.01
+    values = rng.random((n_samples, n_features)) + rng.random((3, n_features))[y]
+    X = sp.csr_matrix(stored * values)
+    n_parameters = 3 * (n_features + 1)
+    assert n_parameters >= _fit.WIDE
+    assert _fit.lbfgs_history(X.nnz, 3, n_parameters) == 2
+    fits = []
+    for pairs in (None, 10):
+        patch = (
+            contextlib.nullcontext()
+            if pairs is None
+            else mock.patch.object(_fit, "lbfgs_history", lambda *_, **__: 10)
+        )
+        with patch:
+            fits.append(
+                fit_linear_model(
+                    InMemoryData(X, y, np.ones(n_samples)),
+                    partial(make_loss, "cross_entropy"),
+                    C=10.0,
+                    class_weight=None,
+                    fit_intercept=True,
+                    tol=1e-8,
+                    max_iter=5000,
+                )
+            )
+    assert all(fit.result.converged for fit in fits)
+    values = [objective(fit.W, fit.b, X, y, C=10.0) for fit in fits]
+    assert values[0] == pytest.approx(values[1], rel=1e-6)
