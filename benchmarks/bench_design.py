@@ -21,6 +21,11 @@ blas
     thread around scipy's L-BFGS code (the library) and without (``_BlasThreads.single``
     replaced by a null context), alternately; and the time per iteration spent outside
     the objective's evaluations (scipy's L-BFGS step and the callbacks).
+evaluation-threads
+    The default cross-entropy fit on satimage, shuttle, USPS and letter with the
+    evaluations on one BLAS thread and on the usual threads (``_fit.SMALL_PRODUCT``
+    replaced), median of 5 fits alone and of 5 fits each right after a
+    ``LogisticRegression(max_iter=1000)`` fit (as ``bench_fit.py`` alternates them).
 iterations
     Iterations of each loss (cross-entropy, hinge, squared hinge; the default
     Crammer-Singer multiclass hinge) on each raw real data set, with the default
@@ -56,6 +61,7 @@ import argparse
 import contextlib
 import functools
 import time
+import warnings
 from unittest import mock
 
 import numpy as np
@@ -67,7 +73,16 @@ from sklearn_softmax._objective import AffinePreconditioner, LinearObjective
 
 REAL = ["letter", "satimage", "shuttle", "usps", "mnist", "r8"]
 LOSSES = ["cross_entropy", "hinge", "squared_hinge"]
-SECTIONS = ["preconditioner", "blas", "iterations", "history", "l1-history", "csv", "starts"]
+SECTIONS = [
+    "preconditioner",
+    "blas",
+    "evaluation-threads",
+    "iterations",
+    "history",
+    "l1-history",
+    "csv",
+    "starts",
+]
 
 
 class TimedObjective(LinearObjective):
@@ -192,6 +207,39 @@ def blas(repeats: int):
     ratio = medians["usual threads"] / medians["one thread (library)"]
     yield ""
     yield f"Fit time without the limit / with it: {ratio:.1f}x."
+
+
+def evaluation_threads(names, repeats=5):
+    """Rows of the 'evaluation-threads' section."""
+    from sklearn.linear_model import LogisticRegression
+
+    yield (
+        "| data | products (K n d) | one thread: alone / after LR s "
+        "| usual threads: alone / after LR s | library's choice |"
+    )
+    yield "|---|---|---|---|---|"
+    for name in [n for n in ("satimage", "shuttle", "usps", "letter") if n in names]:
+        X, y = data(name)
+        n_scores = np.unique(y).size
+        medians = {}
+        for label, small in (("one", np.inf), ("usual", 0)):
+            alone, after = [], []
+            with mock.patch.object(_fit, "SMALL_PRODUCT", small):
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    SoftmaxClassifier().fit(X, y)
+                    alone.append(time.perf_counter() - start)
+                for _ in range(repeats):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        LogisticRegression(max_iter=1000).fit(X, y)
+                    start = time.perf_counter()
+                    SoftmaxClassifier().fit(X, y)
+                    after.append(time.perf_counter() - start)
+            medians[label] = f"{np.median(alone):.3f} / {np.median(after):.3f}"
+        products = X.size * n_scores
+        choice = "one" if products < _fit.SMALL_PRODUCT else "usual"
+        yield f"| {name} | {products:.2e} | {medians['one']} | {medians['usual']} | {choice} |"
 
 
 def iteration_counts(names):
@@ -384,6 +432,8 @@ def main(argv=None):
             lines = csv_reading()
         elif section == "starts":
             lines = starts(args.datasets)
+        elif section == "evaluation-threads":
+            lines = evaluation_threads(args.datasets)
         else:
             lines = history(args.datasets)
         print(f"## {section}\n", flush=True)

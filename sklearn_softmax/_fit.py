@@ -202,6 +202,7 @@ def fit_linear_model(
         history=lbfgs_history(
             source.n_stored, n_scores, coordinates.size, bounded=coordinates.bounds is not None
         ),
+        single_threaded=source.n_stored * n_scores < SMALL_PRODUCT,
         progress=progress,
     )
     W, b = coordinates.to_model(result.x)
@@ -236,6 +237,7 @@ def _minimize(
     tol: float,
     max_iter: int,
     history: int,
+    single_threaded: bool,
     progress: Progress,
 ) -> LbfgsResult:
     """Run the solver on ``objective`` (plus the L1 term of :class:`L1Split`
@@ -251,7 +253,12 @@ def _minimize(
         return fun
 
     theta0 = coordinates.to_solver(*init)
-    options = {"tol": tol, "max_iter": max_iter, "history": history}
+    options = {
+        "tol": tol,
+        "max_iter": max_iter,
+        "history": history,
+        "single_threaded": single_threaded,
+    }
     options["bounds"] = coordinates.bounds
     options["restart"] = coordinates.canonical
 
@@ -296,6 +303,11 @@ def _minimize(
         **options,
     )
 
+
+#: Multiply-adds of one product ``W X^T`` (stored entries of X times scores) below
+#: which the evaluations run on one BLAS thread: waking a second one for each
+#: product cost more than it saved on satimage and shuttle (``benchmarks/notes.md``).
+SMALL_PRODUCT = 4_000_000
 
 #: Parameters from which :func:`lbfgs_history` may keep fewer than 10 pairs.
 WIDE = 10_000

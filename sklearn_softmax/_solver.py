@@ -73,10 +73,13 @@ class _BlasThreads:
     NumPy and scipy wheels each bundle their own OpenBLAS: without this, the
     threads one of them leaves spinning after a matrix product contend with the
     other's, and each L-BFGS step costs milliseconds (``benchmarks/notes.md``).
+    ``single_evaluations`` runs ``fun`` on one thread too: for small products,
+    waking the other threads at each evaluation costs more than they save.
     """
 
-    def __init__(self):
-        self.usual = _blas_controller().info()
+    def __init__(self, single_evaluations: bool = False):
+        #: The threads ``fun`` runs with: the usual ones, or one if ``single_evaluations``.
+        self.usual = 1 if single_evaluations else _blas_controller().info()
 
     def single(self):
         """Context: one BLAS thread (around the whole L-BFGS run)."""
@@ -143,6 +146,7 @@ def minimize_lbfgs(
     first_iter: int = 1,
     bounds: list | None = None,
     restart: Callable[[np.ndarray], np.ndarray] | None = None,
+    single_threaded: bool = False,
 ) -> LbfgsResult:
     """Minimize ``fun`` from ``x0`` with L-BFGS until stationarity <= ``tol``.
 
@@ -157,9 +161,9 @@ def minimize_lbfgs(
     ``restart(x)``: a point with the same model as ``x`` and an objective no higher
     (:meth:`L1Split.canonical`); after a ``PRECISION`` stop at an ``x`` where it is
     lower, L-BFGS starts again from it with an empty memory (``MAX_RESTARTS`` times
-    at most).
+    at most). ``single_threaded``: ``fun`` runs on one BLAS thread (small problems).
     """
-    threads = _BlasThreads()
+    threads = _BlasThreads(single_threaded)
     evaluate = _LastEvaluation(_finite(threads.wrap(fun)))
     _, _, stationarity = evaluate(x0)
     if stationarity <= tol:
@@ -244,6 +248,7 @@ def minimize_by_smoothing(
     history: int = 10,
     bounds: list | None = None,
     restart: Callable[[np.ndarray], np.ndarray] | None = None,
+    single_threaded: bool = False,
     callback: Callback | None = None,
     on_stage: Callable[[float, float], None] | None = None,
     after_stage: Callable[[np.ndarray, float], None] | None = None,
@@ -264,7 +269,8 @@ def minimize_by_smoothing(
     starts): from a point that is not the optimum, the smallest smoothing alone
     was slower than the schedule from zero (hinge paths with an L1 term,
     ``tests/test_cv.py``).
-    ``on_stage(mu, stage_tol)`` precedes each stage, ``after_stage(x, gap)`` follows it.
+    ``on_stage(mu, stage_tol)`` precedes each stage, ``after_stage(x, gap)`` follows it;
+    ``bounds``, ``restart`` and ``single_threaded`` go to each stage's run.
     """
     x, n_iter = x0, 0
     smoothing = start
@@ -290,6 +296,7 @@ def minimize_by_smoothing(
             first_iter=n_iter + 1,
             bounds=bounds,
             restart=restart,
+            single_threaded=single_threaded,
         )
         x = stage.x
         n_iter += stage.n_iter
