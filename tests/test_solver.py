@@ -3,6 +3,7 @@ and the loss registry it is fed from."""
 
 import pickle
 import warnings
+from unittest import mock
 
 import dask
 import dask.array as da
@@ -168,3 +169,34 @@ def test_a_non_finite_gradient_entry_stops_the_fit(bad, split, entry):
 
     with pytest.raises(FloatingPointError, match="not finite"):
         minimize_lbfgs(fun, theta0, tol=1e-6, max_iter=10)
+
+
+@pytest.mark.parametrize("small", [True, False], ids=["small", "large"])
+def test_small_problems_evaluate_on_one_blas_thread(small):
+    """Below ``SMALL_PRODUCT`` the evaluations run on one BLAS thread; above it on the
+    threads the process had (scipy's own step always on one)."""
+    from threadpoolctl import threadpool_info
+
+    from sklearn_softmax import _fit
+    from sklearn_softmax._objective import LinearObjective
+
+    usual = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    seen = []
+    value_gradient = LinearObjective.value_gradient
+
+    def recording(self, W, b):
+        seen.append([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"])
+        return value_gradient(self, W, b)
+
+    X, y = make_classification(n_samples=100, n_features=6, n_informative=3, random_state=0)
+    limit = np.inf if small else 0
+    with (
+        mock.patch.object(_fit, "SMALL_PRODUCT", limit),
+        mock.patch.object(LinearObjective, "value_gradient", recording),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        SoftmaxClassifier(max_iter=3).fit(X, y)
+    assert seen
+    expected = [1] * len(usual) if small else usual
+    assert all(threads == expected for threads in seen)
