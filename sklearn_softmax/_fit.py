@@ -258,9 +258,9 @@ def _minimize(
         "max_iter": max_iter,
         "history": history,
         "single_threaded": single_threaded,
+        "bounds": coordinates.bounds,
+        "restart": coordinates.canonical,
     }
-    options["bounds"] = coordinates.bounds
-    options["restart"] = coordinates.canonical
 
     def report(theta: np.ndarray, gap: float | None) -> None:
         if progress.on_stage_end is not None:

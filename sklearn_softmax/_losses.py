@@ -146,6 +146,14 @@ def _take(Z: np.ndarray, positions: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.take(Z.reshape(-1), positions, out=out, mode="clip")
 
 
+def _subtract_at(Z: np.ndarray, positions: np.ndarray, values, buffer: np.ndarray) -> None:
+    """``Z.reshape(-1)[positions] -= values`` through ``buffer`` (length n, free): an
+    in-place fancy-index update would gather into a temporary of its own."""
+    target = _take(Z, positions, out=buffer)
+    target -= values
+    np.put(Z.reshape(-1), positions, target, mode="clip")
+
+
 @dataclass(frozen=True)
 class MultinomialCrossEntropy(Loss):
     """``l = -sum_k q_k log softmax(z)_k`` with ``q = (1 - eps) onehot(y) + eps / K``.
@@ -181,14 +189,11 @@ class MultinomialCrossEntropy(Loss):
         work *= scale
         if eps:
             work -= (eps / n_classes) * (1.0 if sample_weight is None else sample_weight)
-        # At the targets, through the free buffer t: an in-place fancy-index update
-        # would gather into a temporary of length n.
-        target = _take(work, positions, out=target_score)
         if sample_weight is None:
-            target -= 1 - eps
+            at_target = 1 - eps
         else:
-            target -= sample_weight if not eps else (1 - eps) * sample_weight
-        np.put(work.reshape(-1), positions, target, mode="clip")
+            at_target = sample_weight if not eps else (1 - eps) * sample_weight
+        _subtract_at(work, positions, at_target, buffer=target_score)
         return loss, work
 
     @staticmethod
@@ -358,7 +363,7 @@ class CrammerSingerHinge(_Hinge):
         else:
             is_max = np.equal(u, shift, out=self._buffer("is_max", u.shape, bool))
             np.multiply(is_max, dphi / is_max.sum(axis=0), out=u)
-        u.reshape(-1)[positions] -= dphi
+        _subtract_at(u, positions, dphi, buffer=self._buffer("t", n_samples, dtype))
         return loss, u
 
     def fenchel_young_gap(self, Z, y):

@@ -15,10 +15,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_info
 
-from sklearn_softmax import SoftmaxClassifier
+from sklearn_softmax import SoftmaxClassifier, _fit
 from sklearn_softmax._losses import LOSSES, make_loss
-from sklearn_softmax._objective import AffinePreconditioner, L1Split
+from sklearn_softmax._objective import AffinePreconditioner, L1Split, LinearObjective
 from sklearn_softmax._solver import minimize_lbfgs
 from tests.oracles import LOSS_CONFIGS, config_id, objective
 
@@ -175,11 +176,6 @@ def test_a_non_finite_gradient_entry_stops_the_fit(bad, split, entry):
 def test_small_problems_evaluate_on_one_blas_thread(small):
     """Below ``SMALL_PRODUCT`` the evaluations run on one BLAS thread; above it on the
     threads the process had (scipy's own step always on one)."""
-    from threadpoolctl import threadpool_info
-
-    from sklearn_softmax import _fit
-    from sklearn_softmax._objective import LinearObjective
-
     usual = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
     seen = []
     value_gradient = LinearObjective.value_gradient
