@@ -1,7 +1,7 @@
 """Measurements behind design choices stated in the library's docstrings (see notes.md).
 
     python benchmarks/bench_design.py          # all sections: ~8 min on a busy 2-core machine
-    python benchmarks/bench_design.py --sections blas history
+    python benchmarks/bench_design.py --sections lanes history
 
 Needs the real data sets of ``../shared/data`` (or ``$SKLEARN_SOFTMAX_DATA``), raw
 (unscaled), float64. Prints one markdown table per section. Every fit runs
@@ -16,16 +16,12 @@ preconditioner
     feature), by replacing ``AffinePreconditioner.from_moments``. Same objective, same
     optimum, same stopping rule: only the solver's coordinates differ. The standardized
     fits stop at 10 times the library's iterations (reported as ``>=``).
-blas
-    Fit time of the default cross-entropy fit on satimage with BLAS limited to one
-    thread around scipy's L-BFGS code (the library) and without (``_BlasThreads.single``
-    replaced by a null context), alternately; and the time per iteration spent outside
-    the objective's evaluations (scipy's L-BFGS step and the callbacks).
-evaluation-threads
-    The default cross-entropy fit on satimage, shuttle, USPS and letter with the
-    evaluations on one BLAS thread and on the usual threads (``_fit.SMALL_PRODUCT``
-    replaced), median of 5 fits alone and of 5 fits each right after a
-    ``LogisticRegression(max_iter=1000)`` fit (as ``bench_fit.py`` alternates them).
+lanes
+    The default cross-entropy fit on each data set with its evaluations in one lane
+    and in as many lanes as the process has BLAS threads (``_fit.SMALL_PRODUCT``
+    replaced; BLAS on one thread in both), median of ``--repeats`` fits alone and as
+    many each right after a ``LogisticRegression(max_iter=1000)`` fit (as
+    ``bench_fit.py`` alternates them), and the library's choice.
 iterations
     Iterations of each loss (cross-entropy, hinge, squared hinge; the default
     Crammer-Singer multiclass hinge) on each raw real data set, with the default
@@ -67,7 +63,7 @@ from unittest import mock
 import numpy as np
 from bench_fit import datasets, fit_arguments, load, objective
 
-from sklearn_softmax import SoftmaxClassifier, _fit, _solver
+from sklearn_softmax import SoftmaxClassifier, _fit
 from sklearn_softmax._fit import InMemoryData, fit_linear_model
 from sklearn_softmax._objective import AffinePreconditioner, LinearObjective
 
@@ -75,8 +71,7 @@ REAL = ["letter", "satimage", "shuttle", "usps", "mnist", "r8"]
 LOSSES = ["cross_entropy", "hinge", "squared_hinge"]
 SECTIONS = [
     "preconditioner",
-    "blas",
-    "evaluation-threads",
+    "lanes",
     "iterations",
     "history",
     "l1-history",
@@ -177,57 +172,28 @@ def preconditioner(names):
     yield "The fully standardized fits stop at 10x the library's iterations (`max_iter`)."
 
 
-def blas(repeats: int):
-    yield f"satimage, cross-entropy; median of {repeats} alternating fits."
-    yield ""
-    yield (
-        "| BLAS around scipy's L-BFGS code | fit s | iterations "
-        "| ms per iteration outside evaluations |"
-    )
-    yield "|---|---|---|---|"
-    variants = {
-        "one thread (library)": contextlib.nullcontext,
-        "usual threads": lambda: mock.patch.object(
-            _solver._BlasThreads, "single", lambda self: contextlib.nullcontext()
-        ),
-    }
-    runs = {label: [] for label in variants}
-    fit("satimage")  # warm up: loading, the BLAS controller's scan
-    for _ in range(repeats):
-        for label, replacing in variants.items():
-            runs[label].append(fit("satimage", replacing=replacing))
-    medians = {}
-    for label, results in runs.items():
-        seconds = float(np.median([r["seconds"] for r in results]))
-        outside = np.median(
-            [(r["seconds"] - r["evaluation_seconds"]) / max(r["n_iter"], 1) for r in results]
-        )
-        medians[label] = seconds
-        yield f"| {label} | {seconds:.3f} | {iterations(results[-1])} | {1e3 * outside:.2f} |"
-    ratio = medians["usual threads"] / medians["one thread (library)"]
-    yield ""
-    yield f"Fit time without the limit / with it: {ratio:.1f}x."
-
-
-def evaluation_threads(names, repeats=5):
-    """Rows of the 'evaluation-threads' section."""
+def lanes(names, repeats=5):
+    """Rows of the 'lanes' section."""
     from sklearn.linear_model import LogisticRegression
 
+    from sklearn_softmax._threads import blas_threads
+
     yield (
-        "| data | products (K n d) | one thread: alone / after LR s "
-        "| usual threads: alone / after LR s | library's choice |"
+        "| data | products (K n d) | one lane: alone / after LR s "
+        f"| {blas_threads()} lanes: alone / after LR s | iterations (one / more) "
+        "| library's lanes |"
     )
-    yield "|---|---|---|---|---|"
-    for name in [n for n in ("satimage", "shuttle", "usps", "letter") if n in names]:
+    yield "|---|---|---|---|---|---|"
+    for name in names:
         X, y = data(name)
         n_scores = np.unique(y).size
-        medians = {}
-        for label, small in (("one", np.inf), ("usual", 0)):
+        medians, counts = {}, {}
+        for label, small in (("one", np.inf), ("more", 0)):
             alone, after = [], []
             with mock.patch.object(_fit, "SMALL_PRODUCT", small):
                 for _ in range(repeats):
                     start = time.perf_counter()
-                    SoftmaxClassifier().fit(X, y)
+                    model = SoftmaxClassifier().fit(X, y)
                     alone.append(time.perf_counter() - start)
                 for _ in range(repeats):
                     with warnings.catch_warnings():
@@ -237,9 +203,14 @@ def evaluation_threads(names, repeats=5):
                     SoftmaxClassifier().fit(X, y)
                     after.append(time.perf_counter() - start)
             medians[label] = f"{np.median(alone):.3f} / {np.median(after):.3f}"
-        products = X.size * n_scores
-        choice = "one" if products < _fit.SMALL_PRODUCT else "usual"
-        yield f"| {name} | {products:.2e} | {medians['one']} | {medians['usual']} | {choice} |"
+            counts[label] = model.n_iter_
+        stored = X.nnz if hasattr(X, "nnz") else X.size
+        products = stored * n_scores
+        chosen = _fit.evaluation_lanes(products, blas_threads())
+        yield (
+            f"| {name} | {products:.2e} | {medians['one']} | {medians['more']} "
+            f"| {counts['one']} / {counts['more']} | {chosen} |"
+        )
 
 
 def iteration_counts(names):
@@ -414,7 +385,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", nargs="+", default=SECTIONS, choices=SECTIONS)
     parser.add_argument("--datasets", nargs="+", default=REAL, choices=REAL)
-    parser.add_argument("--repeats", type=int, default=5, help="fits per variant in 'blas'")
+    parser.add_argument("--repeats", type=int, default=5, help="fits per variant in 'lanes'")
     args = parser.parse_args(argv)
     if not datasets.available():
         parser.error(f"the shared data directory {datasets.DATA_DIR} is absent")
@@ -422,8 +393,6 @@ def main(argv=None):
     for section in args.sections:
         if section == "preconditioner":
             lines = preconditioner(args.datasets)
-        elif section == "blas":
-            lines = blas(args.repeats)
         elif section == "iterations":
             lines = iteration_counts(args.datasets)
         elif section == "l1-history":
@@ -432,8 +401,8 @@ def main(argv=None):
             lines = csv_reading()
         elif section == "starts":
             lines = starts(args.datasets)
-        elif section == "evaluation-threads":
-            lines = evaluation_threads(args.datasets)
+        elif section == "lanes":
+            lines = lanes([*args.datasets, "synthetic"], args.repeats)
         else:
             lines = history(args.datasets)
         print(f"## {section}\n", flush=True)

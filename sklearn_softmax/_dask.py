@@ -251,7 +251,11 @@ class DaskData:
         _raise_if_not_finite(flags, self.dtype)
         return DataSummary(self.classes, moments, self.n_features, self.dtype)
 
-    def objective(self, loss, class_factor, *, alpha, fit_intercept, n_scores) -> DaskObjective:
+    def objective(
+        self, loss, class_factor, *, alpha, fit_intercept, n_scores, n_lanes=1
+    ) -> DaskObjective:
+        """``F`` over the chunks; ``n_lanes`` is not used: Dask's tasks evaluate the
+        chunks in parallel, each in one lane."""
         return DaskObjective(loss, self, class_factor, alpha, fit_intercept, n_scores)
 
 

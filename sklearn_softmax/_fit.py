@@ -28,6 +28,7 @@ from ._summary import (
     feature_moments,
     normalization,
 )
+from ._threads import blas_threads, one_blas_thread
 
 
 class Objective(Protocol):
@@ -64,6 +65,7 @@ class DataSource(Protocol):
         alpha: float,
         fit_intercept: bool,
         n_scores: int,
+        n_lanes: int = 1,
     ) -> Objective: ...
 
 
@@ -88,8 +90,10 @@ class InMemoryData:
             self._summary = DataSummary(self.classes, moments, self.X.shape[1], self.X.dtype)
         return self._summary
 
-    def objective(self, loss, class_factor, *, alpha, fit_intercept, n_scores) -> LinearObjective:
-        """``F`` with weights ``s_i class_factor[y_i]``."""
+    def objective(
+        self, loss, class_factor, *, alpha, fit_intercept, n_scores, n_lanes=1
+    ) -> LinearObjective:
+        """``F`` with weights ``s_i class_factor[y_i]``, evaluated in ``n_lanes`` threads."""
         return LinearObjective(
             loss,
             self.X,
@@ -98,6 +102,7 @@ class InMemoryData:
             alpha=alpha,
             fit_intercept=fit_intercept,
             n_scores=n_scores,
+            n_lanes=n_lanes,
         )
 
 
@@ -177,6 +182,7 @@ def fit_linear_model(
         alpha=alpha * (1 - l1_ratio),
         fit_intercept=fit_intercept,
         n_scores=n_scores,
+        n_lanes=evaluation_lanes(source.n_stored * n_scores, blas_threads()),
     )
     if precondition:
         mean, second = feature_moments(summary.moments, weights, center=fit_intercept)
@@ -191,20 +197,20 @@ def fit_linear_model(
     if split or (split is None and l1 > 0):
         coordinates = L1Split(coordinates, l1)
     init, smoothing = _initial_state(start, summary, n_scores, loss)
-    result = _minimize(
-        objective,
-        coordinates,
-        init,
-        smoothing_start=smoothing,
-        warm=start is not None and start.smoothing > 0,
-        tol=tol,
-        max_iter=max_iter,
-        history=lbfgs_history(
-            source.n_stored, n_scores, coordinates.size, bounded=coordinates.bounds is not None
-        ),
-        single_threaded=source.n_stored * n_scores < SMALL_PRODUCT,
-        progress=progress,
-    )
+    with one_blas_thread():
+        result = _minimize(
+            objective,
+            coordinates,
+            init,
+            smoothing_start=smoothing,
+            warm=start is not None and start.smoothing > 0,
+            tol=tol,
+            max_iter=max_iter,
+            history=lbfgs_history(
+                source.n_stored, n_scores, coordinates.size, bounded=coordinates.bounds is not None
+            ),
+            progress=progress,
+        )
     W, b = coordinates.to_model(result.x)
     return FittedLinearModel(summary.classes, W, b, result)
 
@@ -237,7 +243,6 @@ def _minimize(
     tol: float,
     max_iter: int,
     history: int,
-    single_threaded: bool,
     progress: Progress,
 ) -> LbfgsResult:
     """Run the solver on ``objective`` (plus the L1 term of :class:`L1Split`
@@ -257,7 +262,6 @@ def _minimize(
         "tol": tol,
         "max_iter": max_iter,
         "history": history,
-        "single_threaded": single_threaded,
         "bounds": coordinates.bounds,
         "restart": coordinates.canonical,
     }
@@ -304,10 +308,17 @@ def _minimize(
     )
 
 
-#: Multiply-adds of one product ``W X^T`` (stored entries of X times scores) below
-#: which the evaluations run on one BLAS thread: waking a second one for each
-#: product cost more than it saved on satimage and shuttle (``benchmarks/notes.md``).
-SMALL_PRODUCT = 4_000_000
+#: Multiply-adds of one product ``W X^T`` (stored entries of X times scores) per lane
+#: of an evaluation, at least: below it a second thread cost more than it saved
+#: (``benchmarks/notes.md``).
+SMALL_PRODUCT = 2_000_000
+
+
+def evaluation_lanes(products: int, threads: int) -> int:
+    """Lanes (threads) of an evaluation whose product ``W X^T`` takes ``products``
+    multiply-adds: one per ``SMALL_PRODUCT``, at most ``threads``."""
+    return int(np.clip(products // SMALL_PRODUCT, 1, max(threads, 1)))
+
 
 #: Parameters from which :func:`lbfgs_history` may keep fewer than 10 pairs.
 WIDE = 10_000

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from threadpoolctl import ThreadpoolController
+
+from ._threads import one_blas_thread
 
 #: ``fun(theta) -> (value, gradient w.r.t. theta, stationarity)``, where
 #: stationarity is the measure compared with ``tol`` (the largest absolute
@@ -54,45 +55,6 @@ class LbfgsResult:
     @property
     def converged(self) -> bool:
         return self.reason == CONVERGED
-
-
-_BLAS_CONTROLLER: ThreadpoolController | None = None
-
-
-def _blas_controller() -> ThreadpoolController:
-    """The BLAS libraries loaded in this process (scanned once: scanning takes ms)."""
-    global _BLAS_CONTROLLER
-    if _BLAS_CONTROLLER is None:
-        _BLAS_CONTROLLER = ThreadpoolController().select(user_api="blas")
-    return _BLAS_CONTROLLER
-
-
-class _BlasThreads:
-    """Run scipy's L-BFGS code with single-threaded BLAS, ``fun`` with the usual threads.
-
-    NumPy and scipy wheels each bundle their own OpenBLAS: without this, the
-    threads one of them leaves spinning after a matrix product contend with the
-    other's, and each L-BFGS step costs milliseconds (``benchmarks/notes.md``).
-    ``single_evaluations`` runs ``fun`` on one thread too: for small products,
-    waking the other threads at each evaluation costs more than they save.
-    """
-
-    def __init__(self, single_evaluations: bool = False):
-        #: The threads ``fun`` runs with: the usual ones, or one if ``single_evaluations``.
-        self.usual = 1 if single_evaluations else _blas_controller().info()
-
-    def single(self):
-        """Context: one BLAS thread (around the whole L-BFGS run)."""
-        return _blas_controller().limit(limits=1, user_api="blas")
-
-    def wrap(self, fun: Objective) -> Objective:
-        """``fun`` run with the usual BLAS threads."""
-
-        def with_usual_threads(x):
-            with _blas_controller().limit(limits=self.usual, user_api="blas"):
-                return fun(x)
-
-        return with_usual_threads
 
 
 def _finite(fun: Objective) -> Objective:
@@ -146,7 +108,6 @@ def minimize_lbfgs(
     first_iter: int = 1,
     bounds: list | None = None,
     restart: Callable[[np.ndarray], np.ndarray] | None = None,
-    single_threaded: bool = False,
 ) -> LbfgsResult:
     """Minimize ``fun`` from ``x0`` with L-BFGS until stationarity <= ``tol``.
 
@@ -161,10 +122,25 @@ def minimize_lbfgs(
     ``restart(x)``: a point with the same model as ``x`` and an objective no higher
     (:meth:`L1Split.canonical`); after a ``PRECISION`` stop at an ``x`` where it is
     lower, L-BFGS starts again from it with an empty memory (``MAX_RESTARTS`` times
-    at most). ``single_threaded``: ``fun`` runs on one BLAS thread (small problems).
+    at most). Everything runs with BLAS on one thread (:func:`~._threads.one_blas_thread`:
+    ``fun`` brings its own parallelism).
     """
-    threads = _BlasThreads(single_threaded)
-    evaluate = _LastEvaluation(_finite(threads.wrap(fun)))
+    with one_blas_thread():
+        return _minimize_lbfgs(
+            _LastEvaluation(_finite(fun)),
+            x0,
+            tol=tol,
+            max_iter=max_iter,
+            history=history,
+            callback=callback,
+            first_iter=first_iter,
+            bounds=bounds,
+            restart=restart,
+        )
+
+
+def _minimize_lbfgs(evaluate, x0, *, tol, max_iter, history, callback, first_iter, bounds, restart):
+    """:func:`minimize_lbfgs` on ``evaluate`` (a :class:`_LastEvaluation`)."""
     _, _, stationarity = evaluate(x0)
     if stationarity <= tol:
         return LbfgsResult(x0, 0, CONVERGED, stationarity)
@@ -172,7 +148,6 @@ def minimize_lbfgs(
     while True:
         x, run_iter, scipy_status = _run_lbfgs_b(
             evaluate,
-            threads,
             x,
             tol=tol,
             max_iter=max_iter - n_iter,
@@ -201,7 +176,7 @@ def _lowers(evaluate: _LastEvaluation, x: np.ndarray, moved: np.ndarray) -> bool
     return evaluate(moved)[0] < value
 
 
-def _run_lbfgs_b(evaluate, threads, x0, *, tol, max_iter, history, callback, first_iter, bounds):
+def _run_lbfgs_b(evaluate, x0, *, tol, max_iter, history, callback, first_iter, bounds):
     """One scipy L-BFGS-B run from ``x0``, stopped by our rule through its callback:
     ``(x, iterations, scipy's status)``."""
     n_iter = 0
@@ -215,23 +190,22 @@ def _run_lbfgs_b(evaluate, threads, x0, *, tol, max_iter, history, callback, fir
         if stationarity <= tol:
             raise StopIteration
 
-    with threads.single():
-        result = minimize(
-            evaluate.value_gradient,
-            x0,
-            method="L-BFGS-B",
-            jac=True,
-            bounds=bounds,
-            callback=after_iteration,
-            options={
-                "maxiter": max_iter,
-                "maxcor": history,
-                "maxls": 50,
-                "maxfun": max_iter * 60,
-                "gtol": 0.0,
-                "ftol": 0.0,
-            },
-        )
+    result = minimize(
+        evaluate.value_gradient,
+        x0,
+        method="L-BFGS-B",
+        jac=True,
+        bounds=bounds,
+        callback=after_iteration,
+        options={
+            "maxiter": max_iter,
+            "maxcor": history,
+            "maxls": 50,
+            "maxfun": max_iter * 60,
+            "gtol": 0.0,
+            "ftol": 0.0,
+        },
+    )
     return result.x, n_iter, result.status
 
 
@@ -248,7 +222,6 @@ def minimize_by_smoothing(
     history: int = 10,
     bounds: list | None = None,
     restart: Callable[[np.ndarray], np.ndarray] | None = None,
-    single_threaded: bool = False,
     callback: Callback | None = None,
     on_stage: Callable[[float, float], None] | None = None,
     after_stage: Callable[[np.ndarray, float], None] | None = None,
@@ -270,7 +243,7 @@ def minimize_by_smoothing(
     was slower than the schedule from zero (hinge paths with an L1 term,
     ``tests/test_cv.py``).
     ``on_stage(mu, stage_tol)`` precedes each stage, ``after_stage(x, gap)`` follows it;
-    ``bounds``, ``restart`` and ``single_threaded`` go to each stage's run.
+    ``bounds`` and ``restart`` go to each stage's run.
     """
     x, n_iter = x0, 0
     smoothing = start
@@ -296,7 +269,6 @@ def minimize_by_smoothing(
             first_iter=n_iter + 1,
             bounds=bounds,
             restart=restart,
-            single_threaded=single_threaded,
         )
         x = stage.x
         n_iter += stage.n_iter

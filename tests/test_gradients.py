@@ -1,9 +1,12 @@
 """The analytic gradient of J equals central finite differences, for every loss."""
 
+from unittest import mock
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from sklearn_softmax import _objective
 from sklearn_softmax._losses import make_loss
 from sklearn_softmax._objective import AffinePreconditioner, LinearObjective
 from tests.oracles import (
@@ -144,3 +147,46 @@ def test_float32_and_csc_paths_match_the_float64_dense_gradient(config):
         np.testing.assert_allclose(other_value, value, rtol=rtol)
         np.testing.assert_allclose(other_W, grad_W, rtol=rtol, atol=rtol * np.abs(grad_W).max())
         np.testing.assert_allclose(other_b, grad_b, rtol=rtol, atol=rtol * np.abs(grad_b).max())
+
+
+@pytest.mark.parametrize("config", GRADIENT_CONFIGS, ids=config_id)
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize(
+    "container",
+    [np.asarray, np.asfortranarray, sp.csr_matrix, sp.csc_matrix],
+    ids=["C", "F", "csr", "csc"],
+)
+def test_lanes_and_blocks_sum_to_the_whole_evaluation(config, n_classes, fit_intercept, container):
+    """Three lanes of 13, 14 and 13 rows in blocks of 3 (the last of 1 or 2) give the
+    value, gradient and Fenchel-Young gap of one pass over all 40 rows."""
+    whole = objective_for(config, n_classes, fit_intercept, sparse=False)
+    X = container(whole.X)
+    row_bytes = 4 * whole.X.dtype.itemsize
+    with mock.patch.object(_objective, "BLOCK_BYTES", 3 * row_bytes):
+        lanes = LinearObjective(
+            whole.loss,
+            X,
+            whole.y,
+            whole.weights,
+            alpha=whole.alpha,
+            fit_intercept=fit_intercept,
+            n_scores=whole.n_scores,
+            n_lanes=3,
+        )
+    blocks = [block for lane in lanes._lanes for block in lane]
+    if sp.issparse(X) and X.format == "csc":
+        assert len(blocks) == 1  # its row slices would be copies
+    else:
+        assert lanes.n_lanes == 3 and len(blocks) == 15
+    rng = np.random.default_rng(6)
+    W = rng.standard_normal((whole.n_scores, 4))
+    b = rng.standard_normal(whole.n_scores) if fit_intercept else np.zeros(whole.n_scores)
+    for actual, expected in zip(
+        lanes.value_gradient(W, b), whole.value_gradient(W, b), strict=True
+    ):
+        np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(lanes.value(W, b), whole.value(W, b), rtol=1e-12)
+    np.testing.assert_allclose(
+        lanes.fenchel_young_gap(W, b), whole.fenchel_young_gap(W, b), rtol=1e-12, atol=1e-15
+    )

@@ -173,19 +173,20 @@ def test_a_non_finite_gradient_entry_stops_the_fit(bad, split, entry):
 
 
 @pytest.mark.parametrize("small", [True, False], ids=["small", "large"])
-def test_small_problems_evaluate_on_one_blas_thread(small):
-    """Below ``SMALL_PRODUCT`` the evaluations run on one BLAS thread; above it on the
-    threads the process had (scipy's own step always on one)."""
+def test_evaluations_run_in_lanes_of_one_blas_thread(small):
+    """Every evaluation's BLAS runs on one thread; below ``SMALL_PRODUCT`` in one
+    lane, above it in as many lanes as the process had BLAS threads."""
     usual = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
     seen = []
     value_gradient = LinearObjective.value_gradient
 
     def recording(self, W, b):
-        seen.append([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"])
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        seen.append((blas, self.n_lanes))
         return value_gradient(self, W, b)
 
     X, y = make_classification(n_samples=100, n_features=6, n_informative=3, random_state=0)
-    limit = np.inf if small else 0
+    limit = np.inf if small else 1
     with (
         mock.patch.object(_fit, "SMALL_PRODUCT", limit),
         mock.patch.object(LinearObjective, "value_gradient", recording),
@@ -194,5 +195,7 @@ def test_small_problems_evaluate_on_one_blas_thread(small):
         warnings.simplefilter("ignore", ConvergenceWarning)
         SoftmaxClassifier(max_iter=3).fit(X, y)
     assert seen
-    expected = [1] * len(usual) if small else usual
-    assert all(threads == expected for threads in seen)
+    lanes = 1 if small else max(usual)
+    assert all(blas == [1] * len(usual) and n_lanes == lanes for blas, n_lanes in seen)
+    # the process's limits are back after the fit
+    assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == usual
