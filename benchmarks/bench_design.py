@@ -188,7 +188,7 @@ def lanes(names, repeats=5):
         X, y = data(name)
         n_scores = np.unique(y).size
         medians, counts = {}, {}
-        for label, small in (("one", np.inf), ("more", 0)):
+        for label, small in (("one", np.inf), ("more", 1)):
             alone, after = [], []
             with mock.patch.object(_fit, "SMALL_PRODUCT", small):
                 for _ in range(repeats):

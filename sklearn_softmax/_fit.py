@@ -309,9 +309,9 @@ def _minimize(
 
 
 #: Multiply-adds of one product ``W X^T`` (stored entries of X times scores) per lane
-#: of an evaluation, at least: below it a second thread cost more than it saved
-#: (``benchmarks/notes.md``).
-SMALL_PRODUCT = 2_000_000
+#: of an evaluation, at least: satimage was slower in two lanes, and USPS (5.1e6) right
+#: after another estimator's fit (``bench_design.py --sections lanes``, notes.md).
+SMALL_PRODUCT = 4_000_000
 
 
 def evaluation_lanes(products: int, threads: int) -> int:

@@ -74,6 +74,11 @@ class Loss(ABC):
 
     _workspace: Workspace = field(default_factory=Workspace, init=False, repr=False, compare=False)
 
+    #: Whether the gradient of many samples is exactly zero (the hinges': beyond the
+    #: margin, and with smoothing once the exponentials underflow), so that the
+    #: gradient product may skip them.
+    zero_gradient_beyond_margin = False
+
     @property
     def smooth(self) -> bool:
         """True when the loss is differentiable, so a vanishing gradient certifies
@@ -266,6 +271,7 @@ class _Hinge(Loss):
 
     #: Whether the squared loss is differentiable without smoothing.
     smooth_when_squared = True
+    zero_gradient_beyond_margin = True
     #: ``u_y``, written at the true class by :meth:`_margins`.
     true_class_margin = 0.0
 

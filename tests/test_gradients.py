@@ -190,3 +190,21 @@ def test_lanes_and_blocks_sum_to_the_whole_evaluation(config, n_classes, fit_int
     np.testing.assert_allclose(
         lanes.fenchel_young_gap(W, b), whole.fenchel_young_gap(W, b), rtol=1e-12, atol=1e-15
     )
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+def test_the_gradient_product_leaves_out_only_samples_of_zero_gradient(container):
+    """The hinges' product skips the samples whose gradient column is exactly zero:
+    their rows of X hold NaN here, which any product over them would spread."""
+    rng = np.random.default_rng(7)
+    G = rng.standard_normal((3, 12))
+    zero = rng.permutation(12)[:8]
+    G[:, zero] = 0.0
+    X = rng.standard_normal((12, 5))
+    expected = np.delete(G, zero, axis=1) @ np.delete(X, zero, axis=0)
+    X[zero] = np.nan
+    actual = _objective._gradient_product(G, container(X), skip_zeros=True)
+    np.testing.assert_allclose(actual, expected, rtol=1e-12)
+    # too few zeros to pay for the gather: the plain product, NaN and all
+    G[:, zero[:3]] = 1.0
+    assert np.isnan(_objective._gradient_product(G, container(X), skip_zeros=True)).all()
