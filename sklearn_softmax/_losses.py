@@ -113,6 +113,12 @@ class Loss(ABC):
             ``s_i * dl_i / dZ[:, i]``, stored in ``Z``'s memory.
         """
 
+    def saturation_threshold(self, dtype) -> float | None:
+        """``t``: a sample whose margins ``u_k = margin + z_k - z_y`` (``k != y``, the
+        exact ones) are all below ``t`` has loss and gradient exactly 0 in ``dtype``'s
+        arithmetic; None for a loss without such samples."""
+        return None
+
     def fenchel_young_gap(self, Z: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Per sample ``l_0(z) + l_0^*(g) - <g, z>``, ``g = dl/dz``; shape (n_samples,).
 
@@ -283,6 +289,15 @@ class _Hinge(Loss):
     def smooth(self) -> bool:
         return bool(self.smoothing) or (self.smooth_when_squared and self.squared)
 
+    def saturation_threshold(self, dtype) -> float | None:
+        """0 without smoothing (no margin reaches the kink). With smoothing ``mu``,
+        ``-mu (L + 2)``, where ``exp(-L)`` is the smallest subnormal of ``dtype``: every
+        ``exp(u_k / mu)`` and ``sigmoid(u_k / mu)`` underflows to 0, so the Crammer-Singer
+        smoothed max is exactly 0 (``u_y = 0``) and Weston-Watkins' terms vanish."""
+        if not self.smoothing:
+            return 0.0
+        return -self.smoothing * (2.0 - float(np.log(np.finfo(dtype).smallest_subnormal)))
+
     def _scalar_hinge(self, a: np.ndarray, loss: np.ndarray) -> np.ndarray:
         """``loss += sum over the rows of phi(a)``; then ``a`` becomes ``phi'(a)``.
 
@@ -435,6 +450,10 @@ class BinaryHinge(_Hinge):
 
     For two classes Crammer-Singer and Weston-Watkins both reduce to this.
     """
+
+    def saturation_threshold(self, dtype) -> None:
+        """None: one score, whose margin is not the multiclass ``u_k``."""
+        return None
 
     def _signed_margins(self, Z, y):
         """``a = margin - t z`` (workspace) and the signs ``t = +-1`` of ``y``."""

@@ -77,8 +77,10 @@ class LinearObjective:
         self.n_scores = n_scores
         self._lanes = _row_blocks(X, n_lanes)
         self._losses = _lane_losses(loss, self.n_lanes)
-        rows = max(stop - start for lane in self._lanes for start, stop, _ in lane)
-        self._buffers = [np.empty(n_scores * rows, dtype=X.dtype) for _ in self._lanes]
+        self._block_rows = max(block.stop - block.start for lane in self._lanes for block in lane)
+        self._buffers = [np.empty(n_scores * self._block_rows, X.dtype) for _ in self._lanes]
+        #: Per lane, room for the rows of X a screened block gathers (made when first used).
+        self._gathered: list[np.ndarray | None] = [None] * self.n_lanes
 
     def _scores(self, lane: int, X_block, W: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``Z = W X_block^T + b`` into the lane's buffer, shape (n_scores, block rows)."""
@@ -93,28 +95,58 @@ class LinearObjective:
         return Z
 
     def _sum_over_blocks(self, block_sum, W: np.ndarray, b: np.ndarray) -> list:
-        """Per lane, the sum over its blocks of ``block_sum(loss, Z, start, stop, X_block)``
-        (a tuple of parts), ``Z`` the block's scores at ``(W, b)`` cast to X's dtype."""
+        """Per lane, the sum over its blocks of ``block_sum(lane, block, loss, W_x, b_x)``
+        (a tuple of parts), with ``(W_x, b_x)`` the model cast to X's dtype."""
         dtype = self.X.dtype
         W_x, b_x = W.astype(dtype, copy=False), b.astype(dtype, copy=False)
 
         def lane_sum(lane: int):
             total = None
-            for start, stop, X_block in self._lanes[lane]:
-                Z = self._scores(lane, X_block, W_x, b_x)
-                parts = block_sum(self._losses[lane], Z, start, stop, X_block)
+            for block in self._lanes[lane]:
+                parts = block_sum(lane, block, self._losses[lane], W_x, b_x)
                 total = parts if total is None else tuple(map(_add_to, total, parts))
             return total
 
         return run_lanes(lane_sum, self.n_lanes)
 
-    def value_gradient(self, W: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """``F(W, b)``, ``dF/dW`` of shape (n_scores, d) and ``dF/db``, all float64."""
+    def _gather(self, lane: int, block: _Block, rows: np.ndarray):
+        """``block.X[rows]``: into the lane's reused room if dense."""
+        if sp.issparse(block.X):
+            return block.X[rows]
+        room = self._gathered[lane]
+        if room is None:
+            room = self._gathered[lane] = np.empty(
+                (self._block_rows, self.X.shape[1]), self.X.dtype
+            )
+        return np.take(block.X, rows, axis=0, out=room[: rows.size])
 
-        def block_sum(loss, Z, start, stop, X_block):
-            weights = self.weights[start:stop]
-            per_sample, G = loss.loss_gradient(Z, self.y[start:stop], weights)
-            grad_W = _gradient_product(G, X_block, loss.zero_gradient_beyond_margin)
+    def value_gradient(self, W: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """``F(W, b)``, ``dF/dW`` of shape (n_scores, d) and ``dF/db``, all float64.
+
+        For a multiclass hinge (:meth:`Loss.saturation_threshold`), a block's samples
+        that its :class:`_SaturationScreen` proves saturated (loss and gradient exactly
+        0) are left out when they are at least half of it: the others' rows are
+        gathered and only their scores computed.
+        """
+        W64, b64 = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
+
+        def block_sum(lane, block, loss, W_x, b_x):
+            y = self.y[block.start : block.stop]
+            weights = self.weights[block.start : block.stop]
+            threshold = loss.saturation_threshold(self.X.dtype)
+            live = None
+            if threshold is not None:
+                live = block.screen().live(W64, b64, threshold, loss.margin)
+            if live is not None and live.size <= SKIP_SHARE * y.size:
+                X_rows, y, weights = self._gather(lane, block, live), y[live], weights[live]
+                Z = self._scores(lane, X_rows, W_x, b_x)
+            else:
+                X_rows = block.X
+                Z = self._scores(lane, X_rows, W_x, b_x)
+                if threshold is not None:
+                    block.screen().refresh(Z, y, W64, b64, loss.margin)
+            per_sample, G = loss.loss_gradient(Z, y, weights)
+            grad_W = _gradient_product(G, X_rows, loss.zero_gradient_beyond_margin)
             return (
                 _weighted_sum(per_sample, weights),
                 grad_W.astype(np.float64, copy=False),
@@ -138,9 +170,10 @@ class LinearObjective:
     def value(self, W: np.ndarray, b: np.ndarray) -> float:
         """``F(W, b)`` without the gradient."""
 
-        def block_sum(loss, Z, start, stop, X_block):
-            per_sample, _ = loss.loss_gradient(Z, self.y[start:stop], gradient=False)
-            return (_weighted_sum(per_sample, self.weights[start:stop]),)
+        def block_sum(lane, block, loss, W_x, b_x):
+            Z = self._scores(lane, block.X, W_x, b_x)
+            per_sample, _ = loss.loss_gradient(Z, self.y[block.start : block.stop], gradient=False)
+            return (_weighted_sum(per_sample, self.weights[block.start : block.stop]),)
 
         lanes = self._sum_over_blocks(block_sum, W, b)
         penalty = 0.5 * self.alpha * float(np.vdot(W, W))
@@ -157,9 +190,10 @@ class LinearObjective:
         stationary point of the smoothed problem.
         """
 
-        def block_sum(loss, Z, start, stop, X_block):
-            gaps = loss.fenchel_young_gap(Z, self.y[start:stop])
-            return (_weighted_sum(gaps, self.weights[start:stop]),)
+        def block_sum(lane, block, loss, W_x, b_x):
+            Z = self._scores(lane, block.X, W_x, b_x)
+            gaps = loss.fenchel_young_gap(Z, self.y[block.start : block.stop])
+            return (_weighted_sum(gaps, self.weights[block.start : block.stop]),)
 
         lanes = self._sum_over_blocks(block_sum, W, b)
         return float(sum(lane[0] for lane in lanes))
@@ -188,27 +222,87 @@ def _gradient_product(G: np.ndarray, X_block, skip_zeros: bool) -> np.ndarray:
 BLOCK_BYTES = 4 << 20
 
 
-def _row_blocks(X, n_lanes: int) -> list[list[tuple[int, int, object]]]:
-    """Per lane, its blocks ``(start, stop, X[start:stop])``: ``n_lanes`` contiguous
-    shares of the rows, each cut into blocks of about ``BLOCK_BYTES`` of stored
-    entries. Views, not copies: a CSR block shares X's arrays; CSC X is one block
-    in one lane (its row slices would be copies)."""
+class _Block:
+    """Rows ``start:stop`` of X (a view) and, for the hinges, their screen."""
+
+    def __init__(self, X, start: int, stop: int):
+        self.start, self.stop = start, stop
+        self.X = _rows(X, start, stop) if (start, stop) != (0, X.shape[0]) else X
+        self._screen: _SaturationScreen | None = None
+
+    def screen(self) -> _SaturationScreen:
+        """The block's :class:`_SaturationScreen` (made on first use)."""
+        if self._screen is None:
+            self._screen = _SaturationScreen(self.X)
+        return self._screen
+
+
+class _SaturationScreen:
+    """Which samples of a block are saturated for a multiclass hinge at ``(W, b)``,
+    without their scores.
+
+    It keeps, from the block's last full evaluation at ``(W_0, b_0)``, each sample's
+    largest margin ``v_i = max_{k != y_i} (margin + z_ik - z_iy_i)``. Each of these
+    moves by at most ``2 (max_k ||W_k - W_0k|| ||x_i|| + max_k |b_k - b_0k|)``, and
+    each computed one is off by at most ``rho (max_k ||W_k|| ||x_i|| + max_k |b_k|
+    + margin)`` with ``rho = 8 (d + 2) eps`` (both evaluations' rounding, the larger
+    model's norms). A sample is saturated when ``v_i`` plus both bounds is below the
+    loss's :meth:`~sklearn_softmax._losses.Loss.saturation_threshold`.
+    """
+
+    def __init__(self, X_block):
+        squares = X_block.multiply(X_block).sum(axis=1) if sp.issparse(X_block) else None
+        if squares is None:
+            squares = np.einsum("ij,ij->i", X_block, X_block, dtype=np.float64)
+        self.norms = np.sqrt(np.asarray(squares, dtype=np.float64).ravel())
+        self.rho = 8 * (X_block.shape[1] + 2) * np.finfo(X_block.dtype).eps
+        self.margins: np.ndarray | None = None
+
+    def refresh(self, Z: np.ndarray, y: np.ndarray, W: np.ndarray, b: np.ndarray, margin: float):
+        """Keep ``v`` from the block's scores ``Z`` (n_scores, rows) at ``(W, b)``."""
+        columns = np.arange(Z.shape[1])
+        target = Z[y, columns]
+        Z[y, columns] = -np.inf
+        largest_other = Z.max(axis=0)
+        Z[y, columns] = target
+        self.margins = margin + (largest_other.astype(np.float64) - target)
+        self.W, self.b = W.copy(), b.copy()
+        self.W_norm = float(np.sqrt(np.einsum("kj,kj->k", W, W)).max())
+
+    def live(self, W: np.ndarray, b: np.ndarray, threshold: float, margin: float):
+        """Indices of the samples not proven saturated at ``(W, b)``; None before the
+        first :meth:`refresh`."""
+        if self.margins is None:
+            return None
+        change = W - self.W
+        moved = float(np.sqrt(np.einsum("kj,kj->k", change, change)).max())
+        W_norm = max(self.W_norm, float(np.sqrt(np.einsum("kj,kj->k", W, W)).max()))
+        b_norm = max(float(np.abs(b).max(initial=0.0)), float(np.abs(self.b).max(initial=0.0)))
+        slope = 2 * moved + self.rho * W_norm
+        offset = 2 * float(np.abs(b - self.b).max(initial=0.0)) + self.rho * (b_norm + margin)
+        bound = self.margins + offset
+        bound += slope * self.norms
+        return np.flatnonzero(bound >= threshold)
+
+
+def _row_blocks(X, n_lanes: int) -> list[list[_Block]]:
+    """Per lane, its blocks: ``n_lanes`` contiguous shares of the rows, each cut into
+    blocks of about ``BLOCK_BYTES`` of stored entries. Views, not copies: a CSR
+    block shares X's arrays; CSC X is one block in one lane (its row slices would be
+    copies)."""
     n_samples = X.shape[0]
     if sp.issparse(X) and X.format != "csr":
-        return [[(0, n_samples, X)]]
+        return [[_Block(X, 0, n_samples)]]
     stored = X.nnz if sp.issparse(X) else X.size
     row_bytes = max(stored / max(n_samples, 1), 1.0) * X.dtype.itemsize
     block_rows = max(1, int(BLOCK_BYTES // row_bytes))
     edges = np.linspace(0, n_samples, max(1, n_lanes) + 1).round().astype(int)
     lanes = []
     for low, high in itertools.pairwise(edges):
-        starts = range(low, high, block_rows)
-        blocks = [
-            (s, min(s + block_rows, high), _rows(X, s, min(s + block_rows, high))) for s in starts
-        ]
+        blocks = [_Block(X, s, min(s + block_rows, high)) for s in range(low, high, block_rows)]
         if blocks:
             lanes.append(blocks)
-    return lanes or [[(0, 0, X)]]
+    return lanes or [[_Block(X, 0, n_samples)]]
 
 
 def _rows(X, start: int, stop: int):

@@ -208,3 +208,56 @@ def test_the_gradient_product_leaves_out_only_samples_of_zero_gradient(container
     # too few zeros to pay for the gather: the plain product, NaN and all
     G[:, zero[:3]] = 1.0
     assert np.isnan(_objective._gradient_product(G, container(X), skip_zeros=True)).all()
+
+
+@pytest.mark.parametrize("multiclass_hinge", ["crammer_singer", "weston_watkins"])
+@pytest.mark.parametrize("loss_name", ["hinge", "squared_hinge"])
+@pytest.mark.parametrize("smoothing", [0.0, 1e-3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+def test_screened_hinge_evaluations_equal_full_ones(
+    multiclass_hinge, loss_name, smoothing, dtype, container
+):
+    """After a full evaluation at ``W0``, evaluations near it leave out the samples
+    their screen proves saturated: the value and gradient are those of a fresh
+    objective (no screen yet) at each point, including points far enough away that
+    samples saturated at ``W0`` are not any more."""
+    rng = np.random.default_rng(8)
+    n_classes, n_features = 4, 5
+    centers = 4.0 * rng.standard_normal((n_classes, n_features))
+    y = rng.integers(0, n_classes, 300)
+    # from each class's center up to the boundary with another: margins of -8 to 1
+    towards = centers[(y + rng.integers(1, n_classes, 300)) % n_classes] - centers[y]
+    X = centers[y] + rng.uniform(0, 0.5, (300, 1)) * towards
+    X = (X + 0.1 * rng.standard_normal(X.shape)).astype(dtype)
+    loss = make_loss(loss_name, n_classes, multiclass_hinge=multiclass_hinge, smoothing=smoothing)
+    weights = np.full(300, 1 / 300)
+    W0 = 0.1 * centers
+    b0 = rng.standard_normal(n_classes) * 0.1
+
+    def objective():
+        with mock.patch.object(_objective, "BLOCK_BYTES", 40 * n_features * X.itemsize):
+            return LinearObjective(
+                loss, container(X), y, weights, alpha=0.0, fit_intercept=True,
+                n_scores=n_classes, n_lanes=2,
+            )  # fmt: skip
+
+    screened = objective()
+    screened.value_gradient(W0, b0)
+    gathered = []
+    gather = LinearObjective._gather
+
+    def recording(self, lane, block, rows):
+        gathered.append(rows.size)
+        return gather(self, lane, block, rows)
+
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+    with mock.patch.object(LinearObjective, "_gather", recording):
+        for step_W, step_b in [(1e-4, 1e-4), (1e-2, 0.0), (0.0, 0.3), (0.05, 0.0)]:
+            W = W0 + step_W * rng.standard_normal(W0.shape)
+            b = b0 + step_b * rng.standard_normal(b0.shape)
+            for actual, expected in zip(
+                screened.value_gradient(W, b), objective().value_gradient(W, b), strict=True
+            ):
+                np.testing.assert_allclose(actual, expected, rtol=rtol, atol=1e-7 * rtol)
+    assert gathered  # some blocks were screened
