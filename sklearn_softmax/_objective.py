@@ -82,14 +82,14 @@ class LinearObjective:
         #: Per lane, room for the rows of X a screened block gathers (made when first used).
         self._gathered: list[np.ndarray | None] = [None] * self.n_lanes
 
-    def _scores(self, lane: int, X_block, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """``Z = W X_block^T + b`` into the lane's buffer, shape (n_scores, block rows)."""
-        rows = X_block.shape[0]
+    def _scores(self, lane: int, X_rows, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``Z = W X_rows^T + b`` into the lane's buffer, shape (n_scores, rows)."""
+        rows = X_rows.shape[0]
         Z = self._buffers[lane][: self.n_scores * rows].reshape(self.n_scores, rows)
-        if sp.issparse(X_block):
-            Z[...] = (X_block @ W.T).T
+        if sp.issparse(X_rows):
+            Z[...] = (X_rows @ W.T).T
         else:
-            np.matmul(W, X_block.T, out=Z)
+            np.matmul(W, X_rows.T, out=Z)
         if self.fit_intercept:
             Z += b[:, None]
         return Z
@@ -118,7 +118,8 @@ class LinearObjective:
             room = self._gathered[lane] = np.empty(
                 (self._block_rows, self.X.shape[1]), self.X.dtype
             )
-        return np.take(block.X, rows, axis=0, out=room[: rows.size])
+        # mode='clip' writes into out directly (the rows are in range)
+        return np.take(block.X, rows, axis=0, out=room[: rows.size], mode="clip")
 
     def value_gradient(self, W: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``F(W, b)``, ``dF/dW`` of shape (n_scores, d) and ``dF/db``, all float64.
@@ -139,12 +140,11 @@ class LinearObjective:
                 live = block.screen().live(W64, b64, threshold, loss.margin)
             if live is not None and live.size <= SKIP_SHARE * y.size:
                 X_rows, y, weights = self._gather(lane, block, live), y[live], weights[live]
-                Z = self._scores(lane, X_rows, W_x, b_x)
             else:
-                X_rows = block.X
-                Z = self._scores(lane, X_rows, W_x, b_x)
-                if threshold is not None:
-                    block.screen().refresh(Z, y, W64, b64, loss.margin)
+                X_rows, live = block.X, None
+            Z = self._scores(lane, X_rows, W_x, b_x)
+            if threshold is not None and live is None:  # all rows scored: a new reference
+                block.screen().refresh(Z, y, W64, b64, loss.margin)
             per_sample, G = loss.loss_gradient(Z, y, weights)
             grad_W = _gradient_product(G, X_rows, loss.zero_gradient_beyond_margin)
             return (
