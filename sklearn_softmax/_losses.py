@@ -24,6 +24,7 @@ registry of loss names that the estimator, the metrics and the CLI read.
 from __future__ import annotations
 
 import dataclasses
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,15 +34,18 @@ from scipy.special import expit, log_softmax, logsumexp, softmax
 
 
 class Workspace:
-    """Reused temporaries of one loss, by name, shape and dtype.
+    """Reused temporaries of one loss, by name and dtype.
 
-    Copies and unpickled copies start empty: buffers are never shared between
-    two losses (which may run in two threads).
+    Each name holds one flat array, grown when a larger one is asked for, and a
+    request gets a view of its first entries: the blocks of a fit differ in length
+    (a screened block's live samples, a lane's last block), and one array per
+    length would pile up. Copies and unpickled copies start empty: buffers are never
+    shared between two losses (which may run in two threads).
     """
 
     def __init__(self):
         self.buffers: dict = {}
-        self.aranges: dict = {}
+        self._arange = np.arange(0)
 
     def __reduce__(self):
         return (Workspace, ())
@@ -53,19 +57,20 @@ class Workspace:
         return Workspace()
 
     def buffer(self, name: str, shape, dtype) -> np.ndarray:
-        """An array, allocated on the first request of this name, shape and dtype."""
-        key = (name, shape, np.dtype(dtype))
-        array = self.buffers.get(key)
-        if array is None:
-            array = self.buffers[key] = np.empty(shape, dtype=dtype)
-        return array
+        """A C-contiguous array of this shape and dtype, in the buffer of ``name``."""
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        size = math.prod(shape)
+        key = (name, np.dtype(dtype))
+        flat = self.buffers.get(key)
+        if flat is None or flat.size < size:
+            flat = self.buffers[key] = np.empty(size, dtype=dtype)
+        return flat[:size].reshape(shape)
 
     def arange(self, n: int) -> np.ndarray:
         """``0, 1, ..., n - 1``."""
-        arange = self.aranges.get(n)
-        if arange is None:
-            arange = self.aranges[n] = np.arange(n)
-        return arange
+        if self._arange.size < n:
+            self._arange = np.arange(n)
+        return self._arange[:n]
 
 
 @dataclass(frozen=True)

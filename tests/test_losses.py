@@ -1,5 +1,7 @@
 """Per-sample loss values against direct formulas, smoothing bounds and extreme scores."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy.special import log_softmax
@@ -7,6 +9,7 @@ from scipy.special import log_softmax
 from sklearn_softmax._losses import MultinomialCrossEntropy, make_loss
 from tests.oracles import (
     FIT_CONFIGS,
+    GRADIENT_CONFIGS,
     HINGE_CONFIGS,
     LABEL_SMOOTHING_CONFIG,
     LOSS_CONFIGS,
@@ -163,3 +166,24 @@ def test_crammer_singer_ties_share_the_subgradient():
     expected = np.full((4, 3), 1 / 3)
     expected[y, np.arange(3)] = -1
     np.testing.assert_allclose(grad, expected)
+
+
+@pytest.mark.parametrize("config", GRADIENT_CONFIGS, ids=config_id)
+def test_a_workspace_keeps_one_buffer_per_name_across_lengths(config):
+    """Blocks of varying length reuse the same buffers (views of their first
+    entries), and each call's results are those of a fresh loss."""
+    config = dict(config)
+    smoothing = config.pop("smoothing", 0.0)
+    loss = make_loss(config.pop("loss"), 4, smoothing=smoothing, **config)
+    rng = np.random.default_rng(9)
+    sizes = []
+    for n_samples in [7, 3, 11, 5, 11, 2]:
+        Z = rng.standard_normal((4, n_samples)) * 3
+        y = rng.integers(0, 4, n_samples)
+        weights = rng.uniform(0.5, 2, n_samples)
+        fresh_loss, fresh_grad = dataclasses.replace(loss).loss_gradient(Z.copy(), y, weights)
+        value, grad = loss.loss_gradient(Z.copy(), y, weights)
+        np.testing.assert_array_equal(value, fresh_loss)
+        np.testing.assert_array_equal(grad, fresh_grad)
+        sizes.append(len(loss._workspace.buffers))
+    assert len(set(sizes)) == 1
