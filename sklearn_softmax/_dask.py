@@ -180,10 +180,10 @@ class Chunk:
 
     def __sizeof__(self) -> int:
         """Bytes held, rows and buffers: what Dask's memory accounting sees."""
-        arrays = [self.X, self.y, self.sample_weight]
+        held = sum(array.nbytes for array in [self.X, self.y, self.sample_weight])
         if self._objective is not None:
-            arrays.append(self._objective._scores)
-        return sum(array.nbytes for array in arrays)
+            held += self._objective.buffer_bytes
+        return held
 
 
 def _make_chunk(X, y, sample_weight, classes) -> Chunk:

@@ -82,6 +82,12 @@ class LinearObjective:
         #: Per lane, room for the rows of X a screened block gathers (made when first used).
         self._gathered: list[np.ndarray | None] = [None] * self.n_lanes
 
+    @property
+    def buffer_bytes(self) -> int:
+        """Bytes of the evaluation buffers this objective holds (not the data's)."""
+        rooms = [room for room in self._gathered if room is not None]
+        return sum(array.nbytes for array in [*self._buffers, *rooms])
+
     def _scores(self, lane: int, X_rows, W: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``Z = W X_rows^T + b`` into the lane's buffer, shape (n_scores, rows)."""
         rows = X_rows.shape[0]

@@ -13,6 +13,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.class_weight import compute_class_weight
 
 from sklearn_softmax import SoftmaxClassifier, _dask
+from sklearn_softmax._losses import make_loss
 from tests.oracles import (
     HINGE_CONFIGS,
     LABEL_SMOOTHING_CONFIG,
@@ -168,6 +169,18 @@ def test_chunks_report_their_memory_to_dask(client):
     sizes = client.nbytes(keys=[chunk.key for chunk in data.chunks], summary=False)
     rows_bytes = X.nbytes + y.size * np.dtype(np.intp).itemsize + weight.nbytes
     assert sum(sizes.values()) >= rows_bytes
+
+
+def test_a_chunk_counts_its_objective_buffers():
+    """After an evaluation a chunk holds its rows and its objective's score buffer."""
+    X, y, weight = problem()
+    chunk = _dask._make_chunk(X, y, weight, np.unique(y))
+    rows_bytes = X.nbytes + chunk.y.nbytes + chunk.sample_weight.nbytes
+    assert chunk.__sizeof__() == rows_bytes
+    objective = chunk.objective(make_loss("hinge", 3), np.ones(3), True, 3)
+    objective.value_gradient(np.ones((3, 6)), np.zeros(3))
+    assert objective.buffer_bytes >= 3 * len(y) * X.itemsize
+    assert chunk.__sizeof__() == rows_bytes + objective.buffer_bytes
 
 
 def test_dask_dataframe_through_to_dask_array(client):
