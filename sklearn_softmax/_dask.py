@@ -153,10 +153,10 @@ class Chunk:
     def objective(self, loss: Loss, class_factor, fit_intercept, n_scores) -> LinearObjective:
         """The chunk's share of ``F`` without the penalty, weights ``s_i class_factor[y_i]``.
 
-        Built on the first call and kept, so that every evaluation reuses its score
-        buffer; a loss of other parameters (the next smoothing stage) gets a view
-        with its own copy of the loss (a workspace of its own, even when tasks
-        share the loss object in threads).
+        Built on the first call and kept, so that every evaluation reuses its
+        buffers (and a hinge's screens); a loss of other parameters (the next
+        smoothing stage) gets a view with its own copy of the loss (a workspace of
+        its own, even when tasks share the loss object in threads).
         """
         cached = self._objective
         if cached is None or (cached.fit_intercept, cached.n_scores) != (fit_intercept, n_scores):

@@ -76,7 +76,7 @@ class InMemoryData:
         self.X = X
         self.classes, inverse = np.unique(y, return_inverse=True)
         #: Class indices in the smallest unsigned type that holds them: a fit keeps
-        #: them for its whole run, next to an n x K score buffer.
+        #: them for its whole run.
         self.y = inverse.astype(np.min_scalar_type(self.classes.size - 1))
         self.sample_weight = sample_weight
         self.n_samples = X.shape[0]

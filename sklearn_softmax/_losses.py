@@ -7,13 +7,13 @@ the reductions over classes run along axis 0 of a C-ordered array.
 
 Every loss has one method, :meth:`Loss.loss_gradient`, which returns the
 per-sample losses ``l_i`` and, on request, the weighted gradient
-``G[:, i] = s_i * dl_i / dZ[:, i]`` written over ``Z`` (so a fit needs no second
-n x K buffer). The estimator's objective and the public metrics both call it.
+``G[:, i] = s_i * dl_i / dZ[:, i]`` written over ``Z`` (so an evaluation needs no
+second score buffer). The estimator's objective and the public metrics both call it.
 
-A fit evaluates the same loss hundreds of times on the same number of samples:
-each loss keeps its length-n temporaries in a workspace and reuses them (fresh
-temporaries of that size cost page faults on every call, as much as the
-arithmetic). The per-sample losses it returns live there too.
+A fit evaluates the same loss hundreds of times on blocks of rows of at most one
+length: each loss keeps its temporaries in a workspace and reuses them (fresh
+temporaries cost page faults on every call, as much as the arithmetic). The
+per-sample losses it returns live there too.
 
 A loss is a frozen value: its parameters compare and hash, and its workspace is
 not part of it (a copy made by :func:`dataclasses.replace`, or an unpickled one,
@@ -65,6 +65,11 @@ class Workspace:
         if flat is None or flat.size < size:
             flat = self.buffers[key] = np.empty(size, dtype=dtype)
         return flat[:size].reshape(shape)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held."""
+        return sum(array.nbytes for array in self.buffers.values()) + self._arange.nbytes
 
     def arange(self, n: int) -> np.ndarray:
         """``0, 1, ..., n - 1``."""
@@ -119,9 +124,9 @@ class Loss(ABC):
         """
 
     def saturation_threshold(self, dtype) -> float | None:
-        """``t``: a sample whose margins ``u_k = margin + z_k - z_y`` (``k != y``, the
-        exact ones) are all below ``t`` has loss and gradient exactly 0 in ``dtype``'s
-        arithmetic; None for a loss without such samples."""
+        """``t``: a sample whose margins ``u_k = margin + z_k - z_y`` (``k != y``, as
+        computed in ``dtype``) are all below ``t`` has loss and gradient exactly 0;
+        None for a loss without such samples."""
         return None
 
     def fenchel_young_gap(self, Z: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -35,8 +35,9 @@ class LinearObjective:
     about ``BLOCK_BYTES`` of ``X``, with its own ``(n_scores, block rows)`` buffer
     (the scores, then the loss gradient w.r.t. them) and its own copy of the loss
     (its workspace). Sums are taken per lane and then over lanes in lane order:
-    the result does not depend on which thread finishes first. No ``n x K``
-    array is held.
+    the result does not depend on which thread finishes first (it does on the
+    number of lanes, and for the hinges on which samples were screened: the order
+    of the sums). No ``n x K`` array is held, unless X is CSC (one block).
     """
 
     @property
@@ -84,9 +85,16 @@ class LinearObjective:
 
     @property
     def buffer_bytes(self) -> int:
-        """Bytes of the evaluation buffers this objective holds (not the data's)."""
+        """Bytes this objective holds for its evaluations (not the data's): score
+        buffers, gathered rows, the losses' workspaces and the hinges' screens."""
         rooms = [room for room in self._gathered if room is not None]
-        return sum(array.nbytes for array in [*self._buffers, *rooms])
+        held = sum(array.nbytes for array in [*self._buffers, *rooms])
+        held += sum(loss._workspace.nbytes for loss in self._losses)
+        screens = [block._screen for lane in self._lanes for block in lane]
+        screens = [screen for screen in screens if screen is not None]
+        references = {id(s.reference): s.reference for s in screens if s.reference is not None}
+        held += sum(screen.nbytes for screen in screens)
+        return held + sum(model.W.nbytes + model.b.nbytes for model in references.values())
 
     def _scores(self, lane: int, X_rows, W: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``Z = W X_rows^T + b`` into the lane's buffer, shape (n_scores, rows)."""
@@ -135,22 +143,23 @@ class LinearObjective:
         0) are left out when they are at least half of it: the others' rows are
         gathered and only their scores computed.
         """
-        W64, b64 = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        threshold = self.loss.saturation_threshold(self.X.dtype)
+        model = None if threshold is None else _Model(W, b)
+        distances: dict = {}
 
         def block_sum(lane, block, loss, W_x, b_x):
             y = self.y[block.start : block.stop]
             weights = self.weights[block.start : block.stop]
-            threshold = loss.saturation_threshold(self.X.dtype)
             live = None
-            if threshold is not None:
-                live = block.screen().live(W64, b64, threshold, loss.margin)
+            if model is not None:
+                live = block.screen().live(model, threshold, loss.margin, distances)
             if live is not None and live.size <= SKIP_SHARE * y.size:
                 X_rows, y, weights = self._gather(lane, block, live), y[live], weights[live]
             else:
                 X_rows, live = block.X, None
             Z = self._scores(lane, X_rows, W_x, b_x)
-            if threshold is not None and live is None:  # all rows scored: a new reference
-                block.screen().refresh(Z, y, W64, b64, loss.margin)
+            if model is not None and live is None:  # all rows scored: a new reference
+                block.screen().refresh(Z, y, model)
             per_sample, G = loss.loss_gradient(Z, y, weights)
             grad_W = _gradient_product(G, X_rows, loss.zero_gradient_beyond_margin)
             return (
@@ -205,8 +214,9 @@ class LinearObjective:
         return float(sum(lane[0] for lane in lanes))
 
 
-#: The gradient product skips the samples whose gradient is zero when they are at
-#: most this share of a block (gathering the others' rows costs a pass over them).
+#: The samples left in a product (those of nonzero gradient, or not screened out)
+#: are gathered when they are at most this share of a block: gathering their rows
+#: costs a pass over them.
 SKIP_SHARE = 0.5
 
 
@@ -243,52 +253,79 @@ class _Block:
         return self._screen
 
 
+class _Model:
+    """A float64 snapshot of ``(W, b)`` and its largest row norms: the reference of
+    the screens refreshed at one evaluation (shared by them, not one copy each)."""
+
+    def __init__(self, W: np.ndarray, b: np.ndarray):
+        self.W = np.array(W, dtype=np.float64)
+        self.b = np.array(b, dtype=np.float64)
+        self.W_norm = float(np.sqrt(np.einsum("kj,kj->k", self.W, self.W)).max(initial=0.0))
+        self.b_norm = float(np.abs(self.b).max(initial=0.0))
+
+    def distance(self, other: _Model) -> tuple[float, float]:
+        """``(max_k ||W_k - W'_k||, max_k |b_k - b'_k|)``."""
+        change = self.W - other.W
+        moved = float(np.sqrt(np.einsum("kj,kj->k", change, change)).max(initial=0.0))
+        return moved, float(np.abs(self.b - other.b).max(initial=0.0))
+
+
 class _SaturationScreen:
     """Which samples of a block are saturated for a multiclass hinge at ``(W, b)``,
     without their scores.
 
     It keeps, from the block's last full evaluation at ``(W_0, b_0)``, each sample's
-    largest margin ``v_i = max_{k != y_i} (margin + z_ik - z_iy_i)``. Each of these
-    moves by at most ``2 (max_k ||W_k - W_0k|| ||x_i|| + max_k |b_k - b_0k|)``, and
-    each computed one is off by at most ``rho (max_k ||W_k|| ||x_i|| + max_k |b_k|
-    + margin)`` with ``rho = 8 (d + 2) eps`` (both evaluations' rounding, the larger
-    model's norms). A sample is saturated when ``v_i`` plus both bounds is below the
-    loss's :meth:`~sklearn_softmax._losses.Loss.saturation_threshold`.
+    largest score gap ``g_i = max_{k != y_i} (z_ik - z_iy_i)``, so that its largest
+    margin is ``v_i = margin + g_i``. Each gap moves by at most
+    ``2 (max_k ||W_k - W_0k|| ||x_i|| + max_k |b_k - b_0k|)``, and each computed one
+    is off by at most ``rho (max_k ||W_k|| ||x_i|| + max_k |b_k| + margin)`` with
+    ``rho = 8 (d + 2) eps`` (both evaluations' rounding, the larger model's norms). A
+    sample is saturated when ``v_i`` plus both bounds is below the loss's
+    :meth:`~sklearn_softmax._losses.Loss.saturation_threshold`; a NaN bound is not.
     """
 
     def __init__(self, X_block):
-        squares = X_block.multiply(X_block).sum(axis=1) if sp.issparse(X_block) else None
-        if squares is None:
+        if sp.issparse(X_block):
+            squares = X_block.multiply(X_block).sum(axis=1, dtype=np.float64)
+        else:
             squares = np.einsum("ij,ij->i", X_block, X_block, dtype=np.float64)
         self.norms = np.sqrt(np.asarray(squares, dtype=np.float64).ravel())
         self.rho = 8 * (X_block.shape[1] + 2) * np.finfo(X_block.dtype).eps
-        self.margins: np.ndarray | None = None
+        self.gaps: np.ndarray | None = None
+        self.reference: _Model | None = None
 
-    def refresh(self, Z: np.ndarray, y: np.ndarray, W: np.ndarray, b: np.ndarray, margin: float):
-        """Keep ``v`` from the block's scores ``Z`` (n_scores, rows) at ``(W, b)``."""
+    @property
+    def nbytes(self) -> int:
+        """Bytes of its per-sample arrays (the reference model is shared)."""
+        return self.norms.nbytes + (0 if self.gaps is None else self.gaps.nbytes)
+
+    def refresh(self, Z: np.ndarray, y: np.ndarray, model: _Model) -> None:
+        """Keep ``g`` from the block's scores ``Z`` (n_scores, rows) at ``model``."""
         columns = np.arange(Z.shape[1])
         target = Z[y, columns]
         Z[y, columns] = -np.inf
         largest_other = Z.max(axis=0)
         Z[y, columns] = target
-        self.margins = margin + (largest_other.astype(np.float64) - target)
-        self.W, self.b = W.copy(), b.copy()
-        self.W_norm = float(np.sqrt(np.einsum("kj,kj->k", W, W)).max())
+        self.gaps = largest_other.astype(np.float64) - target
+        self.reference = model
 
-    def live(self, W: np.ndarray, b: np.ndarray, threshold: float, margin: float):
-        """Indices of the samples not proven saturated at ``(W, b)``; None before the
-        first :meth:`refresh`."""
-        if self.margins is None:
+    def live(self, model: _Model, threshold: float, margin: float, distances: dict):
+        """Indices of the samples not proven saturated at ``model``; None before the
+        first :meth:`refresh`. ``distances``: one evaluation's distances from
+        ``model`` to the references, by ``id`` (the screens share a few)."""
+        if self.reference is None:
             return None
-        change = W - self.W
-        moved = float(np.sqrt(np.einsum("kj,kj->k", change, change)).max())
-        W_norm = max(self.W_norm, float(np.sqrt(np.einsum("kj,kj->k", W, W)).max()))
-        b_norm = max(float(np.abs(b).max(initial=0.0)), float(np.abs(self.b).max(initial=0.0)))
+        reference = self.reference
+        if id(reference) not in distances:
+            distances[id(reference)] = model.distance(reference)
+        moved, b_moved = distances[id(reference)]
+        W_norm = max(model.W_norm, reference.W_norm)
+        b_norm = max(model.b_norm, reference.b_norm)
         slope = 2 * moved + self.rho * W_norm
-        offset = 2 * float(np.abs(b - self.b).max(initial=0.0)) + self.rho * (b_norm + margin)
-        bound = self.margins + offset
+        offset = margin + 2 * b_moved + self.rho * (b_norm + margin)
+        bound = self.gaps + offset
         bound += slope * self.norms
-        return np.flatnonzero(bound >= threshold)
+        return np.flatnonzero(~(bound < threshold))
 
 
 def _row_blocks(X, n_lanes: int) -> list[list[_Block]]:
@@ -312,15 +349,16 @@ def _row_blocks(X, n_lanes: int) -> list[list[_Block]]:
 
 
 def _rows(X, start: int, stop: int):
-    """``X[start:stop]`` as a view (CSR: sharing X's data and indices)."""
+    """``X[start:stop]`` as a view (CSR: sharing X's data and indices). The CSR block
+    gets its arrays by assignment: scipy's constructor checks the format and copies a
+    slice much shorter than its base, or narrows int64 indices."""
     if not sp.issparse(X):
         return X[start:stop]
     low, high = X.indptr[start], X.indptr[stop]
-    return sp.csr_matrix(
-        (X.data[low:high], X.indices[low:high], X.indptr[start : stop + 1] - low),
-        shape=(stop - start, X.shape[1]),
-        copy=False,
-    )
+    block = sp.csr_matrix((stop - start, X.shape[1]), dtype=X.dtype)
+    block.data, block.indices = X.data[low:high], X.indices[low:high]
+    block.indptr = X.indptr[start : stop + 1] - low
+    return block
 
 
 def _lane_losses(loss: Loss, n_lanes: int) -> list[Loss]:

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from sklearn.utils.class_weight import compute_class_weight
 
 #: Elements (rows x features, or stored values) handled per block: small next to
-#: the n x K score buffer of a fit, so that the summary never sets the peak memory.
+#: the score buffers of a fit's blocks, so that the summary never sets the peak memory.
 BLOCK_ELEMENTS = 1 << 14
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TypeVar
 
+import numpy as np
 from threadpoolctl import ThreadpoolController
 
 T = TypeVar("T")
@@ -51,12 +52,12 @@ _POOL: tuple[int, int, ThreadPoolExecutor] | None = None
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
-    """A shared pool of at least ``workers`` threads."""
+    """A shared pool of at least ``workers`` threads. A pool it replaces is not shut
+    down: a fit in another thread may still be submitting to it (its idle threads
+    end once it is no longer referenced)."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is None or _POOL[0] != os.getpid() or _POOL[1] < workers:
-            if _POOL is not None and _POOL[0] == os.getpid():
-                _POOL[2].shutdown(wait=False)
             pool = ThreadPoolExecutor(workers, thread_name_prefix="sklearn_softmax-lane")
             _POOL = (os.getpid(), workers, pool)
         return _POOL[2]
@@ -64,10 +65,18 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 def run_lanes(task: Callable[[int], T], n_lanes: int) -> list[T]:
     """``[task(0), ..., task(n_lanes - 1)]``, lane 0 on the calling thread and the
-    others on the pool's. Every lane finishes before this returns or raises."""
+    others on the pool's, under the caller's NumPy floating-point error settings
+    (``np.errstate`` is per thread). Every lane finishes before this returns or raises."""
     if n_lanes == 1:
         return [task(0)]
-    others = [_pool(n_lanes - 1).submit(task, lane) for lane in range(1, n_lanes)]
+    settings = np.geterr()
+
+    def with_settings(lane: int) -> T:
+        with np.errstate(**settings):
+            return task(lane)
+
+    pool = _pool(n_lanes - 1)
+    others = [pool.submit(with_settings, lane) for lane in range(1, n_lanes)]
     try:
         first = task(0)
     finally:

@@ -172,7 +172,7 @@ def test_chunks_report_their_memory_to_dask(client):
 
 
 def test_a_chunk_counts_its_objective_buffers():
-    """After an evaluation a chunk holds its rows and its objective's score buffer."""
+    """After an evaluation a chunk holds its rows and its objective's buffers."""
     X, y, weight = problem()
     chunk = _dask._make_chunk(X, y, weight, np.unique(y))
     rows_bytes = X.nbytes + chunk.y.nbytes + chunk.sample_weight.nbytes

@@ -179,6 +179,8 @@ def test_lanes_and_blocks_sum_to_the_whole_evaluation(config, n_classes, fit_int
         assert len(blocks) == 1  # its row slices would be copies
     else:
         assert lanes.n_lanes == 3 and len(blocks) == 15
+    for block in blocks:  # views of X, not copies
+        assert np.shares_memory(block.X.data if sp.issparse(X) else block.X, X.data)
     rng = np.random.default_rng(6)
     W = rng.standard_normal((whole.n_scores, 4))
     b = rng.standard_normal(whole.n_scores) if fit_intercept else np.zeros(whole.n_scores)

@@ -21,6 +21,7 @@ from sklearn_softmax import SoftmaxClassifier, _fit
 from sklearn_softmax._losses import LOSSES, make_loss
 from sklearn_softmax._objective import AffinePreconditioner, L1Split, LinearObjective
 from sklearn_softmax._solver import minimize_lbfgs
+from sklearn_softmax._threads import run_lanes
 from tests.oracles import LOSS_CONFIGS, config_id, objective
 
 
@@ -199,3 +200,10 @@ def test_evaluations_run_in_lanes_of_one_blas_thread(small):
     assert all(blas == [1] * len(usual) and n_lanes == lanes for blas, n_lanes in seen)
     # the process's limits are back after the fit
     assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == usual
+
+
+def test_lanes_run_under_the_callers_floating_point_settings():
+    """``np.errstate`` is per thread: the pool's lanes get the caller's settings."""
+    with np.errstate(over="raise", invalid="ignore"):
+        settings = run_lanes(lambda lane: (np.geterr()["over"], np.geterr()["invalid"]), 3)
+    assert settings == [("raise", "ignore")] * 3
