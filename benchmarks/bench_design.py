@@ -17,11 +17,13 @@ preconditioner
     optimum, same stopping rule: only the solver's coordinates differ. The standardized
     fits stop at 10 times the library's iterations (reported as ``>=``).
 lanes
-    The default cross-entropy fit on each data set with its evaluations in one lane
-    and in as many lanes as the process has BLAS threads (``_fit.SMALL_PRODUCT``
-    replaced; BLAS on one thread in both), median of ``--repeats`` fits alone and as
-    many each right after a ``LogisticRegression(max_iter=1000)`` fit (as
-    ``bench_fit.py`` alternates them), and the library's choice.
+    The default cross-entropy fit on each data set, float64 and float32, with its
+    evaluations in one lane and in as many lanes as the process has BLAS threads
+    (``_fit.LANE_WORK`` replaced; BLAS on one thread in both): median of ``--repeats``
+    fits alone and as many each right after a ``LogisticRegression(max_iter=1000)``
+    fit (as ``bench_fit.py`` alternates them), the time per iteration alone (the
+    iteration counts follow the rounding, which the lanes change), and the library's
+    choice.
 iterations
     Iterations of each loss (cross-entropy, hinge, squared hinge; the default
     Crammer-Singer multiclass hinge) on each raw real data set, with the default
@@ -179,38 +181,41 @@ def lanes(names, repeats=5):
     from sklearn_softmax._threads import blas_threads
 
     yield (
-        "| data | products (K n d) | one lane: alone / after LR s "
-        f"| {blas_threads()} lanes: alone / after LR s | iterations (one / more) "
-        "| library's lanes |"
+        "| data | dtype | work | one lane: alone / after LR s (iterations) "
+        f"| {blas_threads()} lanes: alone / after LR s (iterations) "
+        "| ms per iteration alone, one / more | library's lanes |"
     )
-    yield "|---|---|---|---|---|---|"
+    yield "|---|---|---|---|---|---|---|"
     for name in names:
-        X, y = data(name)
-        n_scores = np.unique(y).size
-        medians, counts = {}, {}
-        for label, small in (("one", np.inf), ("more", 1)):
-            alone, after = [], []
-            with mock.patch.object(_fit, "SMALL_PRODUCT", small):
-                for _ in range(repeats):
-                    start = time.perf_counter()
-                    model = SoftmaxClassifier().fit(X, y)
-                    alone.append(time.perf_counter() - start)
-                for _ in range(repeats):
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        LogisticRegression(max_iter=1000).fit(X, y)
-                    start = time.perf_counter()
-                    SoftmaxClassifier().fit(X, y)
-                    after.append(time.perf_counter() - start)
-            medians[label] = f"{np.median(alone):.3f} / {np.median(after):.3f}"
-            counts[label] = model.n_iter_
-        stored = X.nnz if hasattr(X, "nnz") else X.size
-        products = stored * n_scores
-        chosen = _fit.evaluation_lanes(products, blas_threads())
-        yield (
-            f"| {name} | {products:.2e} | {medians['one']} | {medians['more']} "
-            f"| {counts['one']} / {counts['more']} | {chosen} |"
-        )
+        for dtype in (np.float64, np.float32):
+            X, y = data(name)
+            X = X.astype(dtype)
+            n_scores = np.unique(y).size
+            cells, per_iteration = {}, {}
+            for label, least in (("one", np.inf), ("more", 1)):
+                alone, after = [], []
+                with mock.patch.object(_fit, "LANE_WORK", least):
+                    for _ in range(repeats):
+                        start = time.perf_counter()
+                        model = SoftmaxClassifier().fit(X, y)
+                        alone.append(time.perf_counter() - start)
+                    for _ in range(repeats):
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            LogisticRegression(max_iter=1000).fit(X, y)
+                        start = time.perf_counter()
+                        SoftmaxClassifier().fit(X, y)
+                        after.append(time.perf_counter() - start)
+                cells[label] = f"{np.median(alone):.3f} / {np.median(after):.3f} ({model.n_iter_})"
+                per_iteration[label] = 1e3 * np.median(alone) / max(model.n_iter_, 1)
+            stored = X.nnz if hasattr(X, "nnz") else X.size
+            work = _fit.evaluation_work(stored, X.shape[0], n_scores, dtype)
+            chosen = _fit.evaluation_lanes(work, blas_threads())
+            yield (
+                f"| {name} | {np.dtype(dtype).name} | {work:.1e} | {cells['one']} "
+                f"| {cells['more']} | {per_iteration['one']:.2f} / "
+                f"{per_iteration['more']:.2f} | {chosen} |"
+            )
 
 
 def iteration_counts(names):

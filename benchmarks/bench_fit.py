@@ -25,8 +25,9 @@ What it measures, each pair alternately in the same process:
    with ``max_iter`` = 1, 2, 4, ... up to the iterations of its default run, each
    point that fit's own wall time and final objective (every point pays the whole
    fit's setup again; nothing is patched);
-4. one loss+gradient evaluation against the two bare matrix products
-   ``W @ X.T`` and ``G @ X`` it cannot avoid;
+4. one loss+gradient evaluation (in its lanes, BLAS on one thread, as in a fit)
+   against the two bare matrix products ``W @ X.T`` and ``G @ X`` it cannot avoid
+   (on BLAS's default threads);
 5. the Crammer-Singer hinge: the time ``SoftmaxClassifier(loss="hinge")`` needs to
    reach the objective ``LinearSVC(multi_class="crammer_singer")`` ends at
    (both evaluated in our objective; ours traced through the callback, which stops
@@ -60,8 +61,15 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_X_y
 
 from sklearn_softmax import SoftmaxClassifier
-from sklearn_softmax._fit import InMemoryData, Progress, fit_linear_model
+from sklearn_softmax._fit import (
+    InMemoryData,
+    Progress,
+    evaluation_lanes,
+    evaluation_work,
+    fit_linear_model,
+)
 from sklearn_softmax._losses import make_loss
+from sklearn_softmax._threads import blas_threads, one_blas_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -97,6 +105,9 @@ def unit_objective(X, y, loss, n_scores, l1_ratio=0.0):
         alpha=(1.0 - l1_ratio) / n_samples,
         fit_intercept=True,
         n_scores=n_scores,
+        n_lanes=evaluation_lanes(
+            evaluation_work(source.n_stored, n_samples, n_scores, X.dtype), blas_threads()
+        ),
     )
 
 
@@ -227,12 +238,13 @@ def evaluation_cost(X, y, repeats=15):
         np.matmul(W_x, X.T, out=Z)
         return Z @ X
 
+    def evaluation():
+        with one_blas_thread():  # as in a fit: the lanes bring the parallelism
+            return problem.value_gradient(W, b)
+
     times = {"evaluation": [], "products": []}
     for _ in range(repeats):
-        for key, run in (
-            ("evaluation", lambda: problem.value_gradient(W, b)),
-            ("products", products),
-        ):
+        for key, run in (("evaluation", evaluation), ("products", products)):
             start = time.perf_counter()
             run()
             times[key].append(time.perf_counter() - start)

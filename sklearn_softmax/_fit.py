@@ -182,7 +182,10 @@ def fit_linear_model(
         alpha=alpha * (1 - l1_ratio),
         fit_intercept=fit_intercept,
         n_scores=n_scores,
-        n_lanes=evaluation_lanes(source.n_stored * n_scores, blas_threads()),
+        n_lanes=evaluation_lanes(
+            evaluation_work(source.n_stored, source.n_samples, n_scores, summary.dtype),
+            blas_threads(),
+        ),
     )
     if precondition:
         mean, second = feature_moments(summary.moments, weights, center=fit_intercept)
@@ -308,16 +311,30 @@ def _minimize(
     )
 
 
-#: Multiply-adds of one product ``W X^T`` (stored entries of X times scores) per lane
-#: of an evaluation, at least: satimage was slower in two lanes, and USPS (5.1e6) right
-#: after another estimator's fit (``bench_design.py --sections lanes``, notes.md).
-SMALL_PRODUCT = 4_000_000
+#: The loss's arithmetic per score (exponentials, logarithms, divisions), counted in
+#: multiply-adds of a matrix product.
+LOSS_WORK_PER_SCORE = 25
+
+#: An evaluation's work (:func:`evaluation_work`) per lane, at least: below it a second
+#: lane cost more than it saved. satimage (1.6e6) was slower in two lanes, USPS (5.6e6)
+#: right after another estimator's fit, shuttle in float32 (5.2e6) no faster; shuttle
+#: in float64 (1.0e7) evaluated 1.4x faster (``bench_design.py --sections lanes``,
+#: ``benchmarks/notes.md`` g).
+LANE_WORK = 4_000_000
 
 
-def evaluation_lanes(products: int, threads: int) -> int:
-    """Lanes (threads) of an evaluation whose product ``W X^T`` takes ``products``
-    multiply-adds: one per ``SMALL_PRODUCT``, at most ``threads``."""
-    return int(np.clip(products // SMALL_PRODUCT, 1, max(threads, 1)))
+def evaluation_work(n_stored: int, n_samples: int, n_scores: int, dtype) -> float:
+    """An evaluation's work in float64 multiply-adds: one product over the stored
+    entries of X and the loss's arithmetic on the ``n_samples x n_scores`` scores
+    (``LOSS_WORK_PER_SCORE`` each); float32 arithmetic counts half."""
+    work = n_scores * (n_stored + LOSS_WORK_PER_SCORE * n_samples)
+    return work * np.dtype(dtype).itemsize / 8
+
+
+def evaluation_lanes(work: float, threads: int) -> int:
+    """Lanes (threads) of an evaluation of ``work`` (:func:`evaluation_work`): one per
+    ``LANE_WORK``, at most ``threads``."""
+    return int(np.clip(work // LANE_WORK, 1, max(threads, 1)))
 
 
 #: Parameters from which :func:`lbfgs_history` may keep fewer than 10 pairs.

@@ -175,7 +175,7 @@ def test_a_non_finite_gradient_entry_stops_the_fit(bad, split, entry):
 
 @pytest.mark.parametrize("small", [True, False], ids=["small", "large"])
 def test_evaluations_run_in_lanes_of_one_blas_thread(small):
-    """Every evaluation's BLAS runs on one thread; below ``SMALL_PRODUCT`` in one
+    """Every evaluation's BLAS runs on one thread; below ``LANE_WORK`` in one
     lane, above it in as many lanes as the process had BLAS threads."""
     usual = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
     seen = []
@@ -189,7 +189,7 @@ def test_evaluations_run_in_lanes_of_one_blas_thread(small):
     X, y = make_classification(n_samples=100, n_features=6, n_informative=3, random_state=0)
     limit = np.inf if small else 1
     with (
-        mock.patch.object(_fit, "SMALL_PRODUCT", limit),
+        mock.patch.object(_fit, "LANE_WORK", limit),
         mock.patch.object(LinearObjective, "value_gradient", recording),
         warnings.catch_warnings(),
     ):
