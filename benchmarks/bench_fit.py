@@ -238,17 +238,18 @@ def evaluation_cost(X, y, repeats=15):
         np.matmul(W_x, X.T, out=Z)
         return Z @ X
 
-    def evaluation():
-        with one_blas_thread():  # as in a fit: the lanes bring the parallelism
-            return problem.value_gradient(W, b)
-
-    times = {"evaluation": [], "products": []}
-    for _ in range(repeats):
-        for key, run in (("evaluation", evaluation), ("products", products)):
+    def timed(run) -> float:
+        run()  # warm: buffers, threads
+        seconds = []
+        for _ in range(repeats):
             start = time.perf_counter()
             run()
-            times[key].append(time.perf_counter() - start)
-    return {key: float(np.median(v)) for key, v in times.items()}
+            seconds.append(time.perf_counter() - start)
+        return float(np.median(seconds))
+
+    with one_blas_thread():  # as in a fit, where the lanes bring the parallelism
+        evaluation = timed(lambda: problem.value_gradient(W, b))
+    return {"evaluation": evaluation, "products": timed(products)}
 
 
 def memory_growth(make, dtype, n_features=100, n_classes=10):

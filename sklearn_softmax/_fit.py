@@ -316,10 +316,9 @@ def _minimize(
 LOSS_WORK_PER_SCORE = 25
 
 #: An evaluation's work (:func:`evaluation_work`) per lane, at least: below it a second
-#: lane cost more than it saved. satimage (1.6e6) was slower in two lanes, USPS (5.6e6)
-#: right after another estimator's fit, shuttle in float32 (5.2e6) no faster; shuttle
-#: in float64 (1.0e7) evaluated 1.4x faster (``bench_design.py --sections lanes``,
-#: ``benchmarks/notes.md`` g).
+#: lane cost more than it saved. satimage (1.6e6), USPS (5.6e6) and R8 (3.7e6) were
+#: slower per iteration in two lanes; shuttle in float64 (1.0e7) was 1.2x faster
+#: (``bench_design.py --sections lanes``, ``benchmarks/notes.md`` g).
 LANE_WORK = 4_000_000
 
 
