@@ -15,8 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from ._threads import one_blas_thread
-
 #: ``fun(theta) -> (value, gradient w.r.t. theta, stationarity)``, where
 #: stationarity is the measure compared with ``tol`` (the largest absolute
 #: entry of the minimum-norm subgradient in the solver's coordinates).
@@ -122,25 +120,10 @@ def minimize_lbfgs(
     ``restart(x)``: a point with the same model as ``x`` and an objective no higher
     (:meth:`L1Split.canonical`); after a ``PRECISION`` stop at an ``x`` where it is
     lower, L-BFGS starts again from it with an empty memory (``MAX_RESTARTS`` times
-    at most). Everything runs with BLAS on one thread (:func:`~._threads.one_blas_thread`:
-    ``fun`` brings its own parallelism).
+    at most). The caller sets BLAS's threads (``fit_linear_model`` runs a whole fit
+    on one: ``fun`` brings its own parallelism).
     """
-    with one_blas_thread():
-        return _minimize_lbfgs(
-            _LastEvaluation(_finite(fun)),
-            x0,
-            tol=tol,
-            max_iter=max_iter,
-            history=history,
-            callback=callback,
-            first_iter=first_iter,
-            bounds=bounds,
-            restart=restart,
-        )
-
-
-def _minimize_lbfgs(evaluate, x0, *, tol, max_iter, history, callback, first_iter, bounds, restart):
-    """:func:`minimize_lbfgs` on ``evaluate`` (a :class:`_LastEvaluation`)."""
+    evaluate = _LastEvaluation(_finite(fun))
     _, _, stationarity = evaluate(x0)
     if stationarity <= tol:
         return LbfgsResult(x0, 0, CONVERGED, stationarity)
