@@ -477,32 +477,64 @@ class L1Split:
     and the problem is smooth with simple bounds (L-BFGS-B's). The positive scaling
     keeps the signs; centering moves only the intercept. A weight at both bounds
     is an exact zero.
+
+    ``free``: the indices (into ``W`` row-major) of the weights the solver may move,
+    all of them if None; the others are held at exactly zero (a working set,
+    :meth:`restricted`).
     """
 
-    def __init__(self, base: AffinePreconditioner, strength: float):
+    def __init__(self, base: AffinePreconditioner, strength: float, free: np.ndarray | None = None):
         self.base = base
         self.strength = strength
+        self.free = free
         self._n_weights = base.n_scores * base.mean.size
+        self._pick = slice(None) if free is None else free
+        self._n_free = self._n_weights if free is None else free.size
         n_intercepts = base.size - self._n_weights
-        self.bounds = [(0.0, None)] * (2 * self._n_weights) + [(None, None)] * n_intercepts
+        self.bounds = [(0.0, None)] * (2 * self._n_free) + [(None, None)] * n_intercepts
         #: ``a / sigma_j`` for each entry of ``P`` (and ``N``), row-major.
-        self._slope = np.tile(strength / base.scale, base.n_scores)
+        self._slope = np.tile(strength / base.scale, base.n_scores)[self._pick]
+
+    def restricted(self, free: np.ndarray) -> L1Split:
+        """The same coordinates with only the weights ``free`` (sorted indices) free."""
+        return L1Split(self.base, self.strength, free)
 
     @property
     def size(self) -> int:
-        return self.base.size + self._n_weights
+        return self.base.size - self._n_weights + 2 * self._n_free
 
     def _split(self, theta: np.ndarray):
-        m = self._n_weights
+        m = self._n_free
         return theta[:m], theta[m : 2 * m], theta[2 * m :]
+
+    def _all_weights(self, free_values: np.ndarray) -> np.ndarray:
+        """Row-major ``V`` (or ``P``, ``N``) of every weight: zero where not free."""
+        if self.free is None:
+            return free_values
+        values = np.zeros(self._n_weights)
+        values[self.free] = free_values
+        return values
 
     def to_model(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         P, N, c = self._split(theta)
-        return self.base.to_model(np.concatenate([P - N, c]))
+        return self.base.to_model(np.concatenate([self._all_weights(P - N), c]))
 
     def to_solver(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``theta`` of ``(W, b)``, whose weights outside ``free`` must be zero."""
         theta = self.base.to_solver(W, b)
-        return _sign_split(theta[: self._n_weights], theta[self._n_weights :])
+        return _sign_split(theta[: self._n_weights][self._pick], theta[self._n_weights :])
+
+    def expand(self, theta: np.ndarray) -> np.ndarray:
+        """The same point in the coordinates with every weight free (exactly: the
+        weights outside ``free`` are zeros)."""
+        P, N, c = self._split(theta)
+        return np.concatenate([self._all_weights(P), self._all_weights(N), c])
+
+    def contract(self, theta: np.ndarray) -> np.ndarray:
+        """The point ``theta`` of the coordinates with every weight free, in these
+        (its weights outside ``free`` must be zeros): the inverse of :meth:`expand`."""
+        m = self._n_weights
+        return np.concatenate([theta[:m][self._pick], theta[m : 2 * m][self._pick], theta[2 * m :]])
 
     def canonical(self, theta: np.ndarray) -> np.ndarray:
         """``(max(V, 0), max(-V, 0), c)`` for ``V = P - N``: the same model with
@@ -517,30 +549,34 @@ class L1Split:
         ``dN = -dV + a / sigma``."""
         P, N, _ = self._split(theta)
         grad = self.base.gradient_to_solver(grad_W, grad_b)
-        grad_V, grad_c = grad[: self._n_weights], grad[self._n_weights :]
+        grad_V, grad_c = grad[: self._n_weights][self._pick], grad[self._n_weights :]
         # An elementwise sum, not a BLAS dot: a threaded dot of this length costs
         # milliseconds of thread wake-up, a quarter of a wide fit's time.
         value = float(np.sum(self._slope * (P + N)))
         return value, np.concatenate([grad_V + self._slope, self._slope - grad_V, grad_c])
 
-    def stationarity(self, theta: np.ndarray, grad: np.ndarray) -> float:
-        """The KKT measure in ``(V, c)``: the largest entry of the minimum-norm
-        subgradient of ``F + a ||W||_1``, with ``g = dF/dV`` and ``t = a / sigma``:
-        ``|g + t sign(V)|`` where ``V != 0``, ``max(0, |g| - t)`` where ``V = 0``;
-        ``|dF/dc|`` for the intercept. The KKT conditions on ``W``, each entry
-        divided by its feature's ``sigma`` (see :meth:`AffinePreconditioner.stationarity`).
-        """
+    def violations(self, theta: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, float]:
+        """The minimum-norm subgradient of ``F + a ||W||_1`` in ``(V, c)``: per free
+        weight, with ``g = dF/dV`` and ``t = a / sigma``, ``|g + t sign(V)|`` where
+        ``V != 0`` and ``max(0, |g| - t)`` where ``V = 0``; and the intercepts' largest
+        ``|dF/dc|``. The KKT conditions on ``W``, each entry divided by its feature's
+        ``sigma`` (see :meth:`AffinePreconditioner.stationarity`)."""
         P, N, _ = self._split(theta)
-        m = self._n_weights
+        m = self._n_free
         grad_V, grad_c = grad[:m] - self._slope, grad[2 * m :]
         V = P - N
-        violation = np.where(
+        per_weight = np.where(
             V != 0,
             np.abs(grad_V + self._slope * np.sign(V)),
             np.maximum(np.abs(grad_V) - self._slope, 0.0),
         )
+        return per_weight, float(np.abs(grad_c).max(initial=0.0))
+
+    def stationarity(self, theta: np.ndarray, grad: np.ndarray) -> float:
+        """The KKT measure: the largest entry of :meth:`violations`."""
+        per_weight, intercepts = self.violations(theta, grad)
         # np.max, not max: a NaN in either part must come out
-        return float(np.max([violation.max(initial=0.0), np.abs(grad_c).max(initial=0.0)]))
+        return float(np.max([per_weight.max(initial=0.0), intercepts]))
 
 
 def _sign_split(V: np.ndarray, c: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ the L1 strength is ``l1 = r / (C S)`` and the L2 one ``alpha = (1 - r) / (C S)``
 import time
 import warnings
 from functools import partial
+from unittest import mock
 
 import dask
 import dask.array as da
@@ -28,8 +29,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_softmax import SoftmaxClassifier
-from sklearn_softmax._fit import InMemoryData, fit_linear_model
+from sklearn_softmax import SoftmaxClassifier, _fit
+from sklearn_softmax._fit import InMemoryData, Progress, fit_linear_model
 from sklearn_softmax._losses import make_loss
 from sklearn_softmax._objective import AffinePreconditioner, L1Split
 from tests.oracles import (
@@ -756,3 +757,105 @@ def test_r8_l1_is_sparse_and_stationary(shared_data):
     tol = model._tol
     assert on_W.max() <= tol + ROUNDING
     assert on_b.max() <= tol + ROUNDING
+
+
+# ---------------------------------------------------------------------------
+# 9. Working sets: the weights outside are held at zero until they violate
+# ---------------------------------------------------------------------------
+
+
+def sparse_relevant_problem(n_classes, seed):
+    """60 features of which 4 are informative, with weights: most weights are zero
+    at the optimum, as on text."""
+    X, y, weight = standardized_problem(
+        n_classes, n_samples=150, n_features=60, n_informative=4, seed=seed
+    )
+    return X, y, weight
+
+
+def fit_with_working_sets(config, X, y, weight, *, on: bool, **params):
+    """The estimator's fit with working sets forced on (growing from one weight)
+    or off, and the sizes of the sets the solver used."""
+    sets = []
+    restricted = L1Split.restricted
+
+    def counting(self, free):
+        sets.append(free.size)
+        return restricted(self, free)
+
+    with (
+        mock.patch.object(_fit, "working_sets_pay", lambda *sizes: on),
+        mock.patch.object(_fit, "WORKING_SET_GROWTH", 1),
+        mock.patch.object(L1Split, "restricted", counting),
+    ):
+        model = SoftmaxClassifier(**config, **params).fit(X, y, sample_weight=weight)
+    return model, sets
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5], ids=["l1", "elasticnet"])
+@pytest.mark.parametrize(
+    "config, n_classes",
+    [
+        ({"loss": "cross_entropy"}, 2),
+        ({"loss": "cross_entropy"}, 3),
+        ({"loss": "hinge", "multiclass_hinge": "crammer_singer"}, 3),
+        ({"loss": "squared_hinge", "multiclass_hinge": "weston_watkins"}, 3),
+    ],
+    ids=lambda value: config_id(value) if isinstance(value, dict) else f"{value}classes",
+)
+def test_working_sets_reach_the_plain_optimum(config, n_classes, l1_ratio):
+    """Working sets grown from zero reach the optimum of the fit over all weights,
+    with the same zeros; the sets grew over several rounds."""
+    X, y, weight = sparse_relevant_problem(n_classes, seed=60 + n_classes)
+    params = dict(C=0.05, l1_ratio=l1_ratio, class_weight={1: 2.0}, tol=1e-9, max_iter=50000)
+    plain, unused = fit_with_working_sets(config, X, y, weight, on=False, **params)
+    grown, sets = fit_with_working_sets(config, X, y, weight, on=True, **params)
+    assert unused == []
+    assert len(sets) >= 2 and sets == sorted(sets)
+    assert np.count_nonzero(grown.coef_) <= sets[-1] < grown.coef_.size
+    factors = np.where(y == 1, 2.0, 1.0)
+    J = partial(
+        J_of, X=X, y=y, C=0.05, l1_ratio=l1_ratio, sample_weight=weight * factors,
+        **loss_params(config),
+    )  # fmt: skip
+    rel = 1e-10 if config["loss"] == "cross_entropy" else 1e-7
+    assert J(grown) == pytest.approx(J(plain), rel=rel)
+    assert_same_support(grown.coef_, plain.coef_, undecided_below=1e-6)
+    assert 0 < np.count_nonzero(grown.coef_) < grown.coef_.size / 2
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5], ids=["l1", "elasticnet"])
+def test_working_sets_stop_on_the_kkt_conditions_of_every_weight(l1_ratio):
+    """At the default tol, the weights never in a working set are checked too:
+    the KKT conditions hold at ``tol`` for all of them, by an independent gradient,
+    and the iterations of the sets are counted on (1, 2, ..., n_iter)."""
+    X, y, weight = sparse_relevant_problem(3, seed=70)
+    X = sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0))  # sparse, as on text
+    C = 0.05
+    iterations = []
+    source = InMemoryData(X, y, weight)
+    with (
+        mock.patch.object(_fit, "working_sets_pay", lambda *sizes: True),
+        mock.patch.object(_fit, "WORKING_SET_GROWTH", 3),
+    ):
+        fitted = fit_linear_model(
+            source,
+            partial(make_loss, "cross_entropy"),
+            C=C,
+            class_weight=None,
+            fit_intercept=True,
+            tol=1e-5,
+            max_iter=5000,
+            l1_ratio=l1_ratio,
+            progress=Progress(callback=lambda iteration, *_: iterations.append(iteration)),
+        )
+    assert fitted.result.converged
+    assert iterations == list(range(1, fitted.result.n_iter + 1))
+    alpha, l1 = (1 - l1_ratio) / (C * weight.sum()), l1_ratio / (C * weight.sum())
+    grad_W, grad_b = smooth_gradient(
+        fitted.W, fitted.b, X, y, weight, loss="cross_entropy", alpha=alpha
+    )
+    on_W, on_b = kkt_violation(fitted.W, grad_W, grad_b, l1, *solver_scales(X, weight))
+    assert on_W.max() <= 1e-5 + ROUNDING
+    assert on_b.max() <= 1e-5 + ROUNDING
+    assert (fitted.W == 0).mean() > 0.5
