@@ -399,8 +399,9 @@ def working_sets_pay(n_stored: int, n_scores: int, n_variables: int) -> bool:
 #: See :func:`working_sets_pay`.
 WORKING_SET_WORK = 100
 
-#: The fewest weights a working set grows by.
-WORKING_SET_GROWTH = 2048
+#: The fewest weights a working set grows by (R8 at 512 to 16,384: 4,096 and 8,192
+#: fastest, ``benchmarks/notes.md``).
+WORKING_SET_GROWTH = 4096
 
 
 #: The loss's arithmetic per score (exponentials, logarithms, divisions), counted in

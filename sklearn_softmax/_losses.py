@@ -169,10 +169,11 @@ def _take(Z: np.ndarray, positions: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 def _subtract_at(Z: np.ndarray, positions: np.ndarray, values, buffer: np.ndarray) -> None:
     """``Z.reshape(-1)[positions] -= values`` through ``buffer`` (length n, free): an
-    in-place fancy-index update would gather into a temporary of its own."""
+    in-place fancy-index update would gather into a temporary of its own. The
+    write-back is an index assignment, about twice as fast as ``np.put``."""
     target = _take(Z, positions, out=buffer)
     target -= values
-    np.put(Z.reshape(-1), positions, target, mode="clip")
+    Z.reshape(-1)[positions] = target
 
 
 @dataclass(frozen=True)
