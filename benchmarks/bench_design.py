@@ -41,6 +41,12 @@ l1-history
     L1 cross-entropy (``l1_ratio=1``; L-BFGS-B with bounds) on satimage, letter and
     USPS with histories of 10, 20, 40 and 100 pairs: iterations and the median fit
     time of 3, beside the L2 fit at 10 and 100 pairs.
+working-sets
+    L1 and elastic-net cross-entropy (``l1_ratio`` 1 and 0.5, float64) on R8, MNIST and
+    USPS over all the weights and over working sets (``_fit.working_sets_pay``
+    replaced; on R8 also with the sets growing by at least 1,024 and 16,384 weights,
+    ``_fit.WORKING_SET_GROWTH``), alternating, 3 fits each: iterations, median time,
+    ``J / (C n)`` and the non-zero weights, and the library's choice.
 
 starts
     Cross-entropy (default parameters) on each raw data set and the synthetic one
@@ -79,6 +85,7 @@ SECTIONS = [
     "l1-history",
     "csv",
     "starts",
+    "working-sets",
 ]
 
 
@@ -317,6 +324,44 @@ def l1_history(names):
                 )
 
 
+def working_sets(names, repeats=3):
+    """Rows of the 'working-sets' section."""
+    yield "| data | l1_ratio | variant | library's | iterations | median s | objective | non-zero |"
+    yield "|---|---|---|---|---|---|---|---|"
+    for name in [n for n in ("r8", "mnist", "usps") if n in names]:
+        X, y = load(name)
+        n_scores, n_stored = np.unique(y).size, X.nnz if hasattr(X, "nnz") else X.size
+        n_variables = n_scores * (2 * X.shape[1] + 1)
+        chosen = _fit.working_sets_pay(n_stored, n_scores, n_variables)
+        variants = {"all weights": (False, _fit.WORKING_SET_GROWTH)}
+        growths = (
+            (1024, _fit.WORKING_SET_GROWTH, 16384) if name == "r8" else (_fit.WORKING_SET_GROWTH,)
+        )
+        for growth in growths:
+            variants[f"working sets, growth {growth}"] = (True, growth)
+        for l1_ratio in (1.0, 0.5):
+            runs = {label: [] for label in variants}
+            for _ in range(repeats):
+                for label, (on, growth) in variants.items():
+                    model = SoftmaxClassifier(l1_ratio=l1_ratio)
+                    with (
+                        mock.patch.object(_fit, "working_sets_pay", lambda *_, on=on: on),
+                        mock.patch.object(_fit, "WORKING_SET_GROWTH", growth),
+                    ):
+                        start = time.perf_counter()
+                        model.fit(X, y)
+                        runs[label].append((time.perf_counter() - start, model))
+            for label, (on, growth) in variants.items():
+                model = runs[label][-1][1]
+                value = objective(X, y, model.coef_, model.intercept_, l1_ratio=l1_ratio)
+                library = on == chosen and growth == _fit.WORKING_SET_GROWTH
+                yield (
+                    f"| {name} | {l1_ratio:g} | {label} | {'yes' if library else ''} "
+                    f"| {model.n_iter_} | {np.median([t for t, _ in runs[label]]):.2f} "
+                    f"| {value:.9f} | {np.count_nonzero(model.coef_)} |"
+                )
+
+
 def prior_start(X, y) -> SoftmaxClassifier:
     """A model to warm-start from: ``W = 0`` and the intercepts at the centered log
     class priors (the cross-entropy optimum of a model without features)."""
@@ -406,6 +451,8 @@ def main(argv=None):
             lines = csv_reading()
         elif section == "starts":
             lines = starts(args.datasets)
+        elif section == "working-sets":
+            lines = working_sets(args.datasets)
         elif section == "lanes":
             lines = lanes([*args.datasets, "synthetic"], args.repeats)
         else:
