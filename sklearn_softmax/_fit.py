@@ -200,23 +200,27 @@ def fit_linear_model(
     if split or (split is None and l1 > 0):
         coordinates = L1Split(coordinates, l1)
     init, smoothing = _initial_state(start, summary, n_scores, loss)
-    run = _minimize
-    if l1 > 0 and working_sets_pay(source.n_stored, n_scores, coordinates.size):
-        run = _minimize_on_working_sets
+    options = {
+        "tol": tol,
+        "max_iter": max_iter,
+        "history": lbfgs_history(
+            source.n_stored, n_scores, coordinates.size, bounded=coordinates.bounds is not None
+        ),
+        "progress": progress,
+    }
+    theta0 = coordinates.to_solver(*init)
     with one_blas_thread():
-        result = run(
-            objective,
-            coordinates,
-            coordinates.to_solver(*init),
-            smoothing_start=smoothing,
-            warm=start is not None and start.smoothing > 0,
-            tol=tol,
-            max_iter=max_iter,
-            history=lbfgs_history(
-                source.n_stored, n_scores, coordinates.size, bounded=coordinates.bounds is not None
-            ),
-            progress=progress,
-        )
+        if l1 > 0 and loss.smooth and working_sets_pay(source.n_stored, n_scores, coordinates.size):
+            result = _minimize_on_working_sets(objective, coordinates, theta0, **options)
+        else:
+            result = _minimize(
+                objective,
+                coordinates,
+                theta0,
+                smoothing_start=smoothing,
+                warm=start is not None and start.smoothing > 0,
+                **options,
+            )
     W, b = coordinates.to_model(result.x)
     return FittedLinearModel(summary.classes, W, b, result)
 
@@ -318,44 +322,38 @@ def _minimize_on_working_sets(
     split: L1Split,
     theta0: np.ndarray,
     *,
-    smoothing_start: float,
-    warm: bool,
     tol: float,
     max_iter: int,
     history: int,
     progress: Progress,
 ) -> LbfgsResult:
-    """:func:`_minimize` with an L1 term, over working sets: the solver moves only
-    the weights of a set (the others held at exactly zero) until they are
-    stationary; then the weights outside whose KKT violation
-    (:meth:`L1Split.violations`, at the last smoothing) exceeds ``tol`` join it, the
-    worst first and at most as many as it holds (at least ``WORKING_SET_GROWTH``),
-    and the solver continues. It stops when none is left: the stopping rule of all
-    the weights, so the optimum is :func:`_minimize`'s. The first set holds
-    ``theta0``'s non-zero weights.
+    """:func:`_minimize` of a smooth loss with an L1 term, over working sets: the
+    solver moves only the weights of a set (the others held at exactly zero) until
+    they are stationary; then the weights outside whose KKT violation
+    (:meth:`L1Split.violations`) exceeds ``tol`` join it, the worst first and at
+    most as many as it holds (at least ``WORKING_SET_GROWTH``), and the solver
+    continues. It stops when none is left: the stopping rule of all the weights,
+    so the optimum is :func:`_minimize`'s. The first set holds ``theta0``'s
+    non-zero weights.
 
     On wide sparse data few weights are non-zero at the optimum (R8 at
     ``l1_ratio=1``: about 500 of 160,000), and L-BFGS-B's step and scipy's handling
-    of the bounds cost time in proportion to the free variables. A hinge's
-    smoothing schedule starts again at ``smoothing_start`` with each set: continuing
-    at the last (smallest) smoothing from a point the new weights move away from
-    took thousands of iterations.
+    of the bounds cost time in proportion to the free variables. (Not for the
+    hinges' smoothing stages: each set would run the schedule again, and on R8 the
+    Crammer-Singer fit reached ``max_iter``.)
     """
     free = np.flatnonzero(split.to_model(theta0)[0])
-    theta, smoothing, n_iter, result = theta0, smoothing_start, 0, None
+    theta, n_iter, result = theta0, 0, None
     while True:
-        stage = objective
-        if not objective.loss.smooth:
-            stage = objective.with_loss(dataclasses.replace(objective.loss, smoothing=smoothing))
-        _, grad_W, grad_b = stage.value_gradient(*split.to_model(theta))
+        _, grad_W, grad_b = objective.value_gradient(*split.to_model(theta))
         per_weight, intercepts = split.violations(theta, split.penalty(theta, grad_W, grad_b)[1])
         stationarity = float(np.max([per_weight.max(initial=0.0), intercepts]))
         per_weight[free] = 0.0
         outside = np.flatnonzero(per_weight > tol)
         if result is not None and (outside.size == 0 or result.reason == MAX_ITER):
-            return LbfgsResult(theta, n_iter, result.reason, stationarity, result.smoothing)
+            return LbfgsResult(theta, n_iter, result.reason, stationarity)
         if n_iter >= max_iter:
-            return LbfgsResult(theta, n_iter, MAX_ITER, stationarity, smoothing)
+            return LbfgsResult(theta, n_iter, MAX_ITER, stationarity)
         worst = np.argsort(per_weight[outside])[::-1][: max(free.size, WORKING_SET_GROWTH)]
         free = np.union1d(free, outside[worst])
         working = split.restricted(free)
@@ -363,14 +361,14 @@ def _minimize_on_working_sets(
             objective,
             working,
             working.contract(theta),
-            smoothing_start=smoothing_start,
-            warm=warm,
+            smoothing_start=0.0,
+            warm=False,
             tol=tol,
             max_iter=max_iter - n_iter,
             history=history,
             progress=_after(progress, n_iter),
         )
-        theta, smoothing = working.expand(result.x), result.smoothing
+        theta = working.expand(result.x)
         n_iter += result.n_iter
 
 
