@@ -1,6 +1,6 @@
 """Measurements behind design choices stated in the library's docstrings (see notes.md).
 
-    python benchmarks/bench_design.py          # all sections: ~8 min on a busy 2-core machine
+    python benchmarks/bench_design.py          # all sections: ~10 min on a busy 2-core machine
     python benchmarks/bench_design.py --sections lanes history
 
 Needs the real data sets of ``../shared/data`` (or ``$SKLEARN_SOFTMAX_DATA``), raw
