@@ -330,7 +330,8 @@ def working_sets(names, repeats=3):
     yield "|---|---|---|---|---|---|---|---|"
     for name in [n for n in ("r8", "mnist", "usps") if n in names]:
         X, y = load(name)
-        n_scores, n_stored = np.unique(y).size, X.nnz if hasattr(X, "nnz") else X.size
+        n_classes, n_stored = np.unique(y).size, X.nnz if hasattr(X, "nnz") else X.size
+        n_scores = 1 if n_classes == 2 else n_classes
         n_variables = n_scores * (2 * X.shape[1] + 1)
         chosen = _fit.working_sets_pay(n_stored, n_scores, n_variables)
         variants = {"all weights": (False, _fit.WORKING_SET_GROWTH)}

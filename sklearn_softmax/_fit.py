@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._losses import Loss
-from ._objective import AffinePreconditioner, L1Split, LinearObjective
+from ._objective import AffinePreconditioner, L1Split, LinearObjective, largest_violation
 from ._solver import MAX_ITER, Callback, LbfgsResult, minimize_by_smoothing, minimize_lbfgs
 from ._summary import (
     DataSummary,
@@ -121,7 +121,8 @@ class Progress:
     """Observers of a run: ``callback(iteration, value, stationarity)`` after each
     iteration; for the hinges ``on_stage(mu, stage_tol)`` before each smoothing stage;
     ``on_stage_end(gap, n_nonzero, n_weights)`` after each stage (``gap`` None for
-    a smooth loss's single run), with the non-zero weights of ``W``."""
+    a smooth loss's run, or each of its working sets'), with the non-zero weights of
+    ``W``. On working sets the stationarity is the set's, until the last."""
 
     callback: Callback | None = None
     on_stage: Callable[[float, float], None] | None = None
@@ -347,7 +348,7 @@ def _minimize_on_working_sets(
     while True:
         _, grad_W, grad_b = objective.value_gradient(*split.to_model(theta))
         per_weight, intercepts = split.violations(theta, split.penalty(theta, grad_W, grad_b)[1])
-        stationarity = float(np.max([per_weight.max(initial=0.0), intercepts]))
+        stationarity = largest_violation(per_weight, intercepts)
         per_weight[free] = 0.0
         outside = np.flatnonzero(per_weight > tol)
         if result is not None and (outside.size == 0 or result.reason == MAX_ITER):
@@ -397,8 +398,8 @@ def working_sets_pay(n_stored: int, n_scores: int, n_variables: int) -> bool:
 #: See :func:`working_sets_pay`.
 WORKING_SET_WORK = 100
 
-#: The fewest weights a working set grows by (R8 at 512 to 16,384: 4,096 and 8,192
-#: fastest, ``benchmarks/notes.md``).
+#: The fewest weights a working set grows by (R8 at 1,024, 4,096 and 16,384: 4,096
+#: fastest, ``benchmarks/notes.md`` h).
 WORKING_SET_GROWTH = 4096
 
 

@@ -574,9 +574,13 @@ class L1Split:
 
     def stationarity(self, theta: np.ndarray, grad: np.ndarray) -> float:
         """The KKT measure: the largest entry of :meth:`violations`."""
-        per_weight, intercepts = self.violations(theta, grad)
-        # np.max, not max: a NaN in either part must come out
-        return float(np.max([per_weight.max(initial=0.0), intercepts]))
+        return largest_violation(*self.violations(theta, grad))
+
+
+def largest_violation(per_weight: np.ndarray, intercepts: float) -> float:
+    """The largest of :meth:`L1Split.violations`' parts (NaN if either is)."""
+    # np.max, not max: a NaN in either part must come out
+    return float(np.max([per_weight.max(initial=0.0), intercepts]))
 
 
 def _sign_split(V: np.ndarray, c: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ Units: the fit stops when the largest entry of the minimum-norm subgradient of
 the L1 strength is ``l1 = r / (C S)`` and the L2 one ``alpha = (1 - r) / (C S)``.
 """
 
+import itertools
 import time
 import warnings
 from functools import partial
@@ -682,7 +683,7 @@ def test_pandas_dataframe_input():
     [
         ({"loss": "cross_entropy"}, 2),
         ({"loss": "cross_entropy"}, 3),
-        ({"loss": "squared_hinge"}, 2),
+        ({"loss": "hinge", "multiclass_hinge": "crammer_singer"}, 3),
         ({"loss": "squared_hinge", "multiclass_hinge": "weston_watkins"}, 3),
     ],
     ids=["cross_entropy-binary", "cross_entropy-3", "crammer_singer-3", "squared_ww-3"],
@@ -764,15 +765,6 @@ def test_r8_l1_is_sparse_and_stationary(shared_data):
 # ---------------------------------------------------------------------------
 
 
-def sparse_relevant_problem(n_classes, seed):
-    """60 features of which 4 are informative, with weights: most weights are zero
-    at the optimum, as on text."""
-    X, y, weight = standardized_problem(
-        n_classes, n_samples=150, n_features=60, n_informative=4, seed=seed
-    )
-    return X, y, weight
-
-
 def fit_with_working_sets(config, X, y, weight, *, on: bool, **params):
     """The estimator's fit with working sets forced on (growing from one weight)
     or off, and the sizes of the sets the solver used."""
@@ -807,12 +799,15 @@ def test_working_sets_reach_the_plain_optimum(config, n_classes, l1_ratio):
     """For the smooth losses (the hinges' smoothing stages keep all weights),
     working sets grown from zero reach the optimum of the fit over all weights,
     with the same zeros; the sets grew over several rounds."""
-    X, y, weight = sparse_relevant_problem(n_classes, seed=60 + n_classes)
+    # 60 features of which 4 are informative: most weights are zero at the optimum
+    X, y, weight = standardized_problem(
+        n_classes, n_samples=150, n_features=60, n_informative=4, seed=60 + n_classes
+    )
     params = dict(C=0.05, l1_ratio=l1_ratio, class_weight={1: 2.0}, tol=1e-9, max_iter=50000)
     plain, unused = fit_with_working_sets(config, X, y, weight, on=False, **params)
     grown, sets = fit_with_working_sets(config, X, y, weight, on=True, **params)
     assert unused == []
-    assert len(sets) >= 2 and sets == sorted(sets)
+    assert len(sets) >= 2 and all(a < b for a, b in itertools.pairwise(sets))
     assert 0 < np.count_nonzero(grown.coef_) <= sets[-1] < grown.coef_.size
     factors = np.where(y == 1, 2.0, 1.0)
     J = partial(
@@ -829,14 +824,21 @@ def test_working_sets_stop_on_the_kkt_conditions_of_every_weight(l1_ratio):
     """At the default tol, the weights never in a working set are checked too:
     the KKT conditions hold at ``tol`` for all of them, by an independent gradient,
     and the iterations of the sets are counted on (1, 2, ..., n_iter)."""
-    X, y, weight = sparse_relevant_problem(3, seed=70)
+    X, y, weight = standardized_problem(3, n_samples=150, n_features=60, n_informative=4, seed=70)
     X = sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0))  # sparse, as on text
     C = 0.05
-    iterations = []
+    iterations, sets = [], []
     source = InMemoryData(X, y, weight)
+    restricted = L1Split.restricted
+
+    def counting(self, free):
+        sets.append(free.size)
+        return restricted(self, free)
+
     with (
         mock.patch.object(_fit, "working_sets_pay", lambda *sizes: True),
         mock.patch.object(_fit, "WORKING_SET_GROWTH", 3),
+        mock.patch.object(L1Split, "restricted", counting),
     ):
         fitted = fit_linear_model(
             source,
@@ -850,6 +852,7 @@ def test_working_sets_stop_on_the_kkt_conditions_of_every_weight(l1_ratio):
             progress=Progress(callback=lambda iteration, *_: iterations.append(iteration)),
         )
     assert fitted.result.converged
+    assert len(sets) >= 2
     assert iterations == list(range(1, fitted.result.n_iter + 1))
     alpha, l1 = (1 - l1_ratio) / (C * weight.sum()), l1_ratio / (C * weight.sum())
     grad_W, grad_b = smooth_gradient(
@@ -859,3 +862,37 @@ def test_working_sets_stop_on_the_kkt_conditions_of_every_weight(l1_ratio):
     assert on_W.max() <= 1e-5 + ROUNDING
     assert on_b.max() <= 1e-5 + ROUNDING
     assert (fitted.W == 0).mean() > 0.5
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no_intercept"])
+def test_a_working_set_is_the_same_point_in_fewer_coordinates(fit_intercept):
+    """Restricted ``L1Split`` coordinates: ``expand`` and ``contract`` are inverse, the
+    model, the L1 term, the gradient and the KKT violations of a point are those of
+    the same point with every weight free (at the free weights), and the weights
+    outside are exact zeros."""
+    rng = np.random.default_rng(3)
+    n_scores, n_features = 3, 5
+    base = AffinePreconditioner(
+        rng.standard_normal(n_features), rng.uniform(1, 3, n_features), n_scores, fit_intercept
+    )
+    full = L1Split(base, 0.3)
+    free = np.array([0, 4, 7, 8, 14])
+    working = full.restricted(free)
+    theta = rng.uniform(0, 1, working.size)
+    theta[: free.size] *= rng.integers(0, 2, free.size)  # some weights at a bound
+    expanded = working.expand(theta)
+    assert expanded.size == full.size
+    np.testing.assert_array_equal(working.contract(expanded), theta)
+    W, b = working.to_model(theta)
+    np.testing.assert_array_equal(np.flatnonzero(W), np.intersect1d(free, np.flatnonzero(W)))
+    for part, expected in zip((W, b), full.to_model(expanded), strict=True):
+        np.testing.assert_array_equal(part, expected)
+    grad_W, grad_b = rng.standard_normal(W.shape), rng.standard_normal(b.shape)
+    value, grad = working.penalty(theta, grad_W, grad_b)
+    full_value, full_grad = full.penalty(expanded, grad_W, grad_b)
+    assert value == pytest.approx(full_value, rel=1e-15)
+    np.testing.assert_array_equal(grad, working.contract(full_grad))
+    per_weight, intercepts = working.violations(theta, grad)
+    full_per_weight, full_intercepts = full.violations(expanded, full_grad)
+    np.testing.assert_array_equal(per_weight, full_per_weight[free])
+    assert intercepts == full_intercepts
