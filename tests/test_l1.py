@@ -11,6 +11,7 @@ Units: the fit stops when the largest entry of the minimum-norm subgradient of
 the L1 strength is ``l1 = r / (C S)`` and the L2 one ``alpha = (1 - r) / (C S)``.
 """
 
+import contextlib
 import itertools
 import time
 import warnings
@@ -765,9 +766,10 @@ def test_r8_l1_is_sparse_and_stationary(shared_data):
 # ---------------------------------------------------------------------------
 
 
-def fit_with_working_sets(config, X, y, weight, *, on: bool, **params):
-    """The estimator's fit with working sets forced on (growing from one weight)
-    or off, and the sizes of the sets the solver used."""
+@contextlib.contextmanager
+def working_sets(on: bool, growth: int):
+    """Fits inside use working sets (growing by ``growth`` weights at least) if
+    ``on``, else all the weights; yields the list of the sets' sizes."""
     sets = []
     restricted = L1Split.restricted
 
@@ -777,9 +779,16 @@ def fit_with_working_sets(config, X, y, weight, *, on: bool, **params):
 
     with (
         mock.patch.object(_fit, "working_sets_pay", lambda *sizes: on),
-        mock.patch.object(_fit, "WORKING_SET_GROWTH", 1),
+        mock.patch.object(_fit, "WORKING_SET_GROWTH", growth),
         mock.patch.object(L1Split, "restricted", counting),
     ):
+        yield sets
+
+
+def fit_with_working_sets(config, X, y, weight, *, on: bool, **params):
+    """The estimator's fit with working sets forced on (growing from one weight)
+    or off, and the sizes of the sets the solver used."""
+    with working_sets(on, growth=1) as sets:
         model = SoftmaxClassifier(**config, **params).fit(X, y, sample_weight=weight)
     return model, sets
 
@@ -827,19 +836,9 @@ def test_working_sets_stop_on_the_kkt_conditions_of_every_weight(l1_ratio):
     X, y, weight = standardized_problem(3, n_samples=150, n_features=60, n_informative=4, seed=70)
     X = sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0))  # sparse, as on text
     C = 0.05
-    iterations, sets = [], []
+    iterations = []
     source = InMemoryData(X, y, weight)
-    restricted = L1Split.restricted
-
-    def counting(self, free):
-        sets.append(free.size)
-        return restricted(self, free)
-
-    with (
-        mock.patch.object(_fit, "working_sets_pay", lambda *sizes: True),
-        mock.patch.object(_fit, "WORKING_SET_GROWTH", 3),
-        mock.patch.object(L1Split, "restricted", counting),
-    ):
+    with working_sets(True, growth=3) as sets:
         fitted = fit_linear_model(
             source,
             partial(make_loss, "cross_entropy"),
