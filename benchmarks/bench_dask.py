@@ -22,8 +22,7 @@ import dask.array as da
 import numpy as np
 from distributed import Client, LocalCluster
 
-from sklearn_softmax import _dask
-from sklearn_softmax._fit import InMemoryData
+from sklearn_softmax._data import fit_data
 from sklearn_softmax._losses import make_loss
 
 N_FEATURES, N_CLASSES = 50, 10
@@ -62,7 +61,7 @@ def main():
         "fit_intercept": True,
         "n_scores": N_CLASSES,
     }
-    in_memory = InMemoryData(X, y, np.ones(args.rows)).objective(loss, **unit)
+    in_memory = fit_data(X, y).objective(loss, **unit)
     reference = median_time(partial(in_memory.value_gradient, W, b), args.repeats)
     print(f"in memory: {1000 * reference:.1f} ms per evaluation", flush=True)
 
@@ -76,10 +75,9 @@ def main():
         ):
             for n_chunks in (1, 4, 16, 64):
                 chunk_rows = -(-args.rows // n_chunks)
-                data = _dask.prepare(
+                data = fit_data(
                     da.from_array(X, chunks=(chunk_rows, N_FEATURES)),
                     da.from_array(y, chunks=chunk_rows),
-                    None,
                 )
                 objective = data.objective(loss, **unit)
                 seconds = median_time(partial(objective.value_gradient, W, b), args.repeats)

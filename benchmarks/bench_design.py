@@ -4,22 +4,23 @@
     python benchmarks/bench_design.py --sections lanes history
 
 Needs the real data sets of ``../shared/data`` (or ``$SKLEARN_SOFTMAX_DATA``), raw
-(unscaled), float64. Prints one markdown table per section. Every fit runs
-``fit_linear_model`` with ``SoftmaxClassifier``'s default parameters for its loss (as
-``bench_fit.py`` traces them); the sections that test a design choice replace that one
-piece of the library for the duration of a fit, here only:
+(unscaled), float64. Prints one markdown table per section. Every fit runs the
+library's core with ``SoftmaxClassifier``'s default parameters for its loss (as
+``bench_fit.py`` traces them), its evaluations timed through the core's callback; the
+sections that test a design choice pass the core other solver settings
+(``SolverSettings``), here only:
 
 preconditioner
     Iterations of the default cross-entropy fit in the library's coordinates (features
     centered, divided by ``max(sd, 1)``: scaled down to unit spread, never up) against
     the same fit in fully standardized coordinates (divided by ``sd``; 1 for a constant
-    feature), by replacing ``AffinePreconditioner.from_moments``. Same objective, same
+    feature), by ``scale_floor=0``. Same objective, same
     optimum, same stopping rule: only the solver's coordinates differ. The standardized
     fits stop at 10 times the library's iterations (reported as ``>=``).
 lanes
     The default cross-entropy fit on each data set, float64 and float32, with its
     evaluations in one lane and in as many lanes as the process has BLAS threads
-    (``_fit.LANE_WORK`` replaced; BLAS on one thread in both): median of ``--repeats``
+    (``lane_work``; BLAS on one thread in both): median of ``--repeats``
     fits alone and as many each right after a ``LogisticRegression(max_iter=1000)``
     fit (as ``bench_fit.py`` alternates them), the time per iteration alone (the
     iteration counts follow the rounding, which the lanes change), and the library's
@@ -31,27 +32,27 @@ iterations
 history
     Cross-entropy on shuttle (70 parameters; 10 and 100 pairs) and R8 (160k
     parameters; 2, 5, 10 and 100 pairs) with those L-BFGS histories
-    (``lbfgs_history`` replaced): iterations, fit time,
+    (``history``): iterations, fit time,
     and the time spent in the evaluations against the rest.
 csv
     The command line's CSV reader on a generated 200000 x 50 file (about 190 MB):
-    pandas' reader against ``numpy.loadtxt`` (``_datafile._pandas`` replaced by
-    ``None``), median of 3 reads each.
+    pandas' reader against ``numpy.loadtxt`` (``read_csv``'s ``reader``), median of 3
+    reads each.
 l1-history
     L1 cross-entropy (``l1_ratio=1``; L-BFGS-B with bounds) on satimage, letter and
-    USPS with histories of 10, 20, 40 and 100 pairs: iterations and the median fit
+    USPS with histories (``history``) of 10, 20, 40 and 100 pairs: iterations and the median fit
     time of 3, beside the L2 fit at 10 and 100 pairs.
 working-sets
     L1 and elastic-net cross-entropy (``l1_ratio`` 1 and 0.5, float64) on R8, MNIST and
-    USPS over all the weights and over working sets (``_fit.working_sets_pay``
-    replaced; on R8 also with the sets growing by at least 1,024 and 16,384 weights,
-    ``_fit.WORKING_SET_GROWTH``), alternating, 3 fits each: iterations, median time,
+    USPS over all the weights and over working sets (``working_sets``; on R8 also
+    with the sets growing by at least 1,024 and 16,384 weights,
+    ``working_set_growth``), alternating, 3 fits each: iterations, median time,
     ``J / (C n)`` and the non-zero weights, and the library's choice.
 
 starts
     Cross-entropy (default parameters) on each raw data set and the synthetic one
     from three starts, alternating, 3 fits each: zeros (the library's), the
-    intercepts at the centered log class priors (a warm start), and a first fit on
+    intercepts at the centered log class priors (the core's ``start``), and a first fit on
     every 8th row (a strided view; ``C`` times 8, so that ``J / (C sum w)`` stays
     comparable) warm-starting the full fit. Iterations, median time, and ``F``
     relative to the start from zeros: the stopping rule is unchanged.
@@ -62,18 +63,18 @@ Timings are wall times on whatever else the machine is running.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import time
 import warnings
-from unittest import mock
 
 import numpy as np
-from bench_fit import datasets, fit_arguments, load, objective
+from bench_fit import datasets, load, objective
 
-from sklearn_softmax import SoftmaxClassifier, _fit
-from sklearn_softmax._fit import InMemoryData, fit_linear_model
-from sklearn_softmax._objective import AffinePreconditioner, LinearObjective
+from sklearn_softmax import SoftmaxClassifier
+from sklearn_softmax._callbacks import Callbacks
+from sklearn_softmax._core import Start, fit_path
+from sklearn_softmax._settings import DEFAULT_SETTINGS, SolverSettings
+from tests import core
 
 REAL = ["letter", "satimage", "shuttle", "usps", "mnist", "r8"]
 LOSSES = ["cross_entropy", "hinge", "squared_hinge"]
@@ -89,53 +90,30 @@ SECTIONS = [
 ]
 
 
-class TimedObjective(LinearObjective):
-    """The library's objective, adding each evaluation and its time to ``self.clock``
-    (kept by :meth:`with_loss`'s copies: the hinges' smoothing stages)."""
-
-    clock: TimedData
-
-    def value_gradient(self, W, b):
-        start = time.perf_counter()
-        try:
-            return super().value_gradient(W, b)
-        finally:
-            self.clock.seconds += time.perf_counter() - start
-            self.clock.evaluations += 1
-
-
-class TimedData(InMemoryData):
-    """In-memory data whose objective counts its evaluations and the time they take."""
-
-    def __init__(self, X, y):
-        super().__init__(X, y, np.ones(len(y)))
-        self.evaluations = 0
-        self.seconds = 0.0
-
-    def objective(self, loss, class_factor, **options):
-        objective = super().objective(loss, class_factor, **options)
-        objective.__class__ = TimedObjective  # the library's object, timed
-        objective.clock = self
-        return objective
-
-
-def fit(name: str, loss="cross_entropy", replacing=contextlib.nullcontext, **params) -> dict:
+def fit(name: str, loss="cross_entropy", settings=DEFAULT_SETTINGS, **params) -> dict:
     """One fit of ``SoftmaxClassifier(loss=loss, **params)``'s problem on data set ``name``
-    under the context ``replacing()``."""
+    by the core under ``settings``, its evaluations counted and timed by its callback."""
     X, y = data(name)
-    make, options = fit_arguments(SoftmaxClassifier(loss=loss, **params))
-    source = TimedData(X, y)
-    with replacing():
-        start = time.perf_counter()
-        result = fit_linear_model(source, make, **options).result
-        seconds = time.perf_counter() - start
+    clock = {"evaluations": 0, "evaluation_seconds": 0.0}
+
+    def count(evaluation) -> None:
+        clock["evaluations"] += 1
+        clock["evaluation_seconds"] += evaluation.seconds
+
+    start = time.perf_counter()
+    fitted = core.fit(
+        X, y, loss=loss, **params, settings=settings, callbacks=Callbacks(on_evaluation=count)
+    )
+    seconds = time.perf_counter() - start
+    n_scores, n_features = fitted.W.shape
+    split = fitted.l1_ratio > 0 if settings.split is None else settings.split
+    parameters = n_scores * ((2 if split else 1) * n_features + 1)
     return {
-        "n_iter": result.n_iter,
-        "reason": result.reason,
-        "parameters": result.x.size,
+        "n_iter": fitted.n_iter,
+        "reason": fitted.reason,
+        "parameters": parameters,
         "seconds": seconds,
-        "evaluations": source.evaluations,
-        "evaluation_seconds": source.seconds,
+        **clock,
     }
 
 
@@ -156,12 +134,6 @@ def iterations(result: dict) -> str:
     return f"{result['n_iter']}{star}"
 
 
-def fully_standardized(mean, second_moment, *, n_scores, fit_intercept):
-    """``AffinePreconditioner.from_moments`` that also scales small spreads up."""
-    spread = np.sqrt(second_moment)
-    return AffinePreconditioner(mean, np.where(spread > 0, spread, 1.0), n_scores, fit_intercept)
-
-
 def preconditioner(names):
     yield "| data | iterations, sigma = max(sd, 1) (library) | iterations, sigma = sd | ratio |"
     yield "|---|---|---|---|"
@@ -169,9 +141,7 @@ def preconditioner(names):
         ours = default_fit(name)
         full = fit(  # capped at 10x the library's iterations: the claim is 3 to 6x
             name,
-            replacing=lambda: mock.patch.object(
-                AffinePreconditioner, "from_moments", fully_standardized
-            ),
+            settings=SolverSettings(scale_floor=0.0),
             max_iter=10 * ours["n_iter"],
         )
         ratio = full["n_iter"] / ours["n_iter"]
@@ -200,24 +170,24 @@ def lanes(names, repeats=5):
             n_scores = np.unique(y).size
             cells, per_iteration = {}, {}
             for label, least in (("one", np.inf), ("more", 1)):
+                settings = SolverSettings(lane_work=least)
                 alone, after = [], []
-                with mock.patch.object(_fit, "LANE_WORK", least):
-                    for _ in range(repeats):
-                        start = time.perf_counter()
-                        model = SoftmaxClassifier().fit(X, y)
-                        alone.append(time.perf_counter() - start)
-                    for _ in range(repeats):
-                        with warnings.catch_warnings():
-                            warnings.simplefilter("ignore")
-                            LogisticRegression(max_iter=1000).fit(X, y)
-                        start = time.perf_counter()
-                        SoftmaxClassifier().fit(X, y)
-                        after.append(time.perf_counter() - start)
-                cells[label] = f"{np.median(alone):.3f} / {np.median(after):.3f} ({model.n_iter_})"
-                per_iteration[label] = 1e3 * np.median(alone) / max(model.n_iter_, 1)
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    fitted = core.fit(X, y, settings=settings)
+                    alone.append(time.perf_counter() - start)
+                for _ in range(repeats):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        LogisticRegression(max_iter=1000).fit(X, y)
+                    start = time.perf_counter()
+                    core.fit(X, y, settings=settings)
+                    after.append(time.perf_counter() - start)
+                cells[label] = f"{np.median(alone):.3f} / {np.median(after):.3f} ({fitted.n_iter})"
+                per_iteration[label] = 1e3 * np.median(alone) / max(fitted.n_iter, 1)
             stored = X.nnz if hasattr(X, "nnz") else X.size
-            work = _fit.evaluation_work(stored, X.shape[0], n_scores, dtype)
-            chosen = _fit.evaluation_lanes(work, blas_threads())
+            work = DEFAULT_SETTINGS.evaluation_work(stored, X.shape[0], n_scores, dtype)
+            chosen = DEFAULT_SETTINGS.lanes(work, blas_threads())
             yield (
                 f"| {name} | {np.dtype(dtype).name} | {work:.1e} | {cells['one']} "
                 f"| {cells['more']} | {per_iteration['one']:.2f} / "
@@ -246,15 +216,10 @@ def history(names):
     for name in [n for n in tried if n in names]:
         X, _ = data(name)
         for pairs in tried[name]:
-            result = fit(
-                name,
-                replacing=lambda pairs=pairs: mock.patch.object(
-                    _fit, "lbfgs_history", lambda *_, **__: pairs
-                ),
-            )
+            result = fit(name, settings=SolverSettings(history=pairs))
             n_stored = X.nnz if hasattr(X, "nnz") else X.size
             n_scores = result["parameters"] // (X.shape[1] + 1)
-            default = _fit.lbfgs_history(n_stored, n_scores, result["parameters"])
+            default = DEFAULT_SETTINGS.lbfgs_history(n_stored, n_scores, result["parameters"])
             rest = result["seconds"] - result["evaluation_seconds"]
             marker = "yes" if pairs == default else ""
             yield (
@@ -287,15 +252,14 @@ def csv_reading():
         yield "| reader | median s of 3 |"
         yield "|---|---|"
         for reader, patch in (
-            ("pandas.read_csv", contextlib.nullcontext()),
-            ("numpy.loadtxt", mock.patch.object(_datafile, "_pandas", lambda: None)),
+            ("pandas.read_csv", "pandas"),
+            ("numpy.loadtxt", "numpy"),
         ):
             times = []
-            with patch:
-                for _ in range(3):
-                    start = time.perf_counter()
-                    _datafile.read_csv(path, None)
-                    times.append(time.perf_counter() - start)
+            for _ in range(3):
+                start = time.perf_counter()
+                _datafile.read_csv(path, None, reader=patch)
+                times.append(time.perf_counter() - start)
             yield f"| {reader} | {np.median(times):.2f} |"
 
 
@@ -307,19 +271,21 @@ def l1_history(names):
         X, y = load(name)
         n_scores, d = np.unique(y).size, X.shape[1]
         for l1_ratio, choices in ((1.0, (10, 20, 40, 100)), (0.0, (10, 100))):
-            model = SoftmaxClassifier(l1_ratio=l1_ratio)
             n_parameters = n_scores * (d + 1) + (n_scores * d if l1_ratio else 0)
-            default = _fit.lbfgs_history(X.size, n_scores, n_parameters, bounded=l1_ratio > 0)
+            default = DEFAULT_SETTINGS.lbfgs_history(
+                X.size, n_scores, n_parameters, bounded=l1_ratio > 0
+            )
             for pairs in choices:
                 times = []
-                with mock.patch.object(_fit, "lbfgs_history", lambda *_, pairs=pairs, **__: pairs):
-                    for _ in range(3):
-                        start = time.perf_counter()
-                        model.fit(X, y)
-                        times.append(time.perf_counter() - start)
+                for _ in range(3):
+                    start = time.perf_counter()
+                    fitted = core.fit(
+                        X, y, l1_ratio=l1_ratio, settings=SolverSettings(history=pairs)
+                    )
+                    times.append(time.perf_counter() - start)
                 marker = "yes" if pairs == default else f"({default})"
                 yield (
-                    f"| {name} | {l1_ratio:g} | {pairs} | {marker} | {model.n_iter_} "
+                    f"| {name} | {l1_ratio:g} | {pairs} | {marker} | {fitted.n_iter} "
                     f"| {np.median(times):.3f} |"
                 )
 
@@ -328,75 +294,66 @@ def working_sets(names, repeats=3):
     """Rows of the 'working-sets' section."""
     yield "| data | l1_ratio | variant | library's | iterations | median s | objective | non-zero |"
     yield "|---|---|---|---|---|---|---|---|"
+    growth = DEFAULT_SETTINGS.working_set_growth
     for name in [n for n in ("r8", "mnist", "usps") if n in names]:
         X, y = load(name)
         n_classes, n_stored = np.unique(y).size, X.nnz if hasattr(X, "nnz") else X.size
         n_scores = 1 if n_classes == 2 else n_classes
         n_variables = n_scores * (2 * X.shape[1] + 1)
-        chosen = _fit.working_sets_pay(n_stored, n_scores, n_variables)
-        variants = {"all weights": (False, _fit.WORKING_SET_GROWTH)}
-        growths = (
-            (1024, _fit.WORKING_SET_GROWTH, 16384) if name == "r8" else (_fit.WORKING_SET_GROWTH,)
-        )
-        for growth in growths:
-            variants[f"working sets, growth {growth}"] = (True, growth)
+        chosen = DEFAULT_SETTINGS.use_working_sets(n_stored, n_scores, n_variables)
+        variants = {"all weights": SolverSettings(working_sets=False)}
+        for other in (1024, growth, 16384) if name == "r8" else (growth,):
+            variants[f"working sets, growth {other}"] = SolverSettings(
+                working_sets=True, working_set_growth=other
+            )
         for l1_ratio in (1.0, 0.5):
             runs = {label: [] for label in variants}
             for _ in range(repeats):
-                for label, (on, growth) in variants.items():
-                    model = SoftmaxClassifier(l1_ratio=l1_ratio)
-                    with (
-                        mock.patch.object(_fit, "working_sets_pay", lambda *_, on=on: on),
-                        mock.patch.object(_fit, "WORKING_SET_GROWTH", growth),
-                    ):
-                        start = time.perf_counter()
-                        model.fit(X, y)
-                        runs[label].append((time.perf_counter() - start, model))
-            for label, (on, growth) in variants.items():
-                model = runs[label][-1][1]
-                value = objective(X, y, model.coef_, model.intercept_, l1_ratio=l1_ratio)
-                library = on == chosen and growth == _fit.WORKING_SET_GROWTH
+                for label, settings in variants.items():
+                    start = time.perf_counter()
+                    fitted = core.fit(X, y, l1_ratio=l1_ratio, settings=settings)
+                    runs[label].append((time.perf_counter() - start, fitted))
+            for label, settings in variants.items():
+                fitted = runs[label][-1][1]
+                value = objective(X, y, fitted.W, fitted.b, l1_ratio=l1_ratio)
+                library = settings.working_sets == chosen and (
+                    settings.working_set_growth == growth
+                )
                 yield (
                     f"| {name} | {l1_ratio:g} | {label} | {'yes' if library else ''} "
-                    f"| {model.n_iter_} | {np.median([t for t, _ in runs[label]]):.2f} "
-                    f"| {value:.9f} | {np.count_nonzero(model.coef_)} |"
+                    f"| {fitted.n_iter} | {np.median([t for t, _ in runs[label]]):.2f} "
+                    f"| {value:.9f} | {np.count_nonzero(fitted.W)} |"
                 )
 
 
-def prior_start(X, y) -> SoftmaxClassifier:
-    """A model to warm-start from: ``W = 0`` and the intercepts at the centered log
-    class priors (the cross-entropy optimum of a model without features)."""
-    classes, counts = np.unique(y, return_counts=True)
-    log_prior = np.log(counts / counts.sum())
-    model = SoftmaxClassifier(warm_start=True)
-    model.classes_, model._final_smoothing = classes, 0.0
-    if classes.size == 2:
-        model.coef_, model.intercept_ = np.zeros((1, X.shape[1])), log_prior[1:] - log_prior[:1]
-    else:
-        model.coef_, model.intercept_ = (
-            np.zeros((classes.size, X.shape[1])),
-            log_prior - log_prior.mean(),
-        )
-    return model
-
-
 def start_from_zeros(X, y):
-    """The library's fit, and no first stage."""
-    return SoftmaxClassifier().fit(X, y), ""
+    """The library's fit, and no first stage: ``(W, b, iterations as text)``."""
+    fitted = core.fit(X, y)
+    return fitted.W, fitted.b, f"{fitted.n_iter}"
 
 
 def start_from_priors(X, y):
-    """The fit warm-started from :func:`prior_start`."""
-    return prior_start(X, y).fit(X, y), ""
+    """The fit from ``W = 0`` and the intercepts at the centered log class priors (the
+    cross-entropy optimum of a model without features), the core's ``start``."""
+    problem, C, l1_ratio = core.problem(X, y)
+    classes, counts = np.unique(y, return_counts=True)
+    log_prior = np.log(counts / counts.sum())
+    if classes.size == 2:
+        W0, b0 = np.zeros((1, X.shape[1])), log_prior[1:] - log_prior[:1]
+    else:
+        W0, b0 = np.zeros((classes.size, X.shape[1])), log_prior - log_prior.mean()
+    (fitted,) = fit_path(problem, [(C, l1_ratio)], start=Start(classes, W0, b0)).points
+    return fitted.W, fitted.b, f"{fitted.n_iter}"
 
 
 def start_from_rows(X, y, step=8):
     """A fit on every ``step``-th row (a strided view, no copy) with ``C`` times
-    ``step`` (so that ``J / (C sum w)`` stays comparable), warm-starting the full fit;
-    the first stage's iterations as text."""
+    ``step`` (so that ``J / (C sum w)`` stays comparable), warm-starting the full fit
+    (``SoftmaxClassifier(warm_start=True)``); both stages' iterations as text."""
     model = SoftmaxClassifier(C=float(step), warm_start=True).fit(X[::step], y[::step])
-    first = f"{model.n_iter_} + "
-    return model.set_params(C=1.0).fit(X, y), first
+    first = model.n_iter_
+    model.set_params(C=1.0).fit(X, y)
+    return model.coef_, model.intercept_, f"{first} + {model.n_iter_}"
 
 
 def starts(names, repeats=3):
@@ -419,14 +376,11 @@ def starts(names, repeats=3):
                 start = time.perf_counter()
                 last[label] = run(X, y)
                 times[label].append(time.perf_counter() - start)
-        values = {
-            label: objective(X, y, model.coef_, model.intercept_)
-            for label, (model, _) in last.items()
-        }
+        values = {label: objective(X, y, W, b) for label, (W, b, _) in last.items()}
         base = np.median(times["zeros"])
-        for label, (model, first) in last.items():
+        for label, (_, _, iterations) in last.items():
             yield (
-                f"| {name} | {label} | {first}{model.n_iter_} | {np.median(times[label]):.3f} "
+                f"| {name} | {label} | {iterations} | {np.median(times[label]):.3f} "
                 f"| {np.median(times[label]) / base:.2f} "
                 f"| {(values[label] - values['zeros']) / values['zeros']:+.1e} |"
             )

@@ -19,7 +19,7 @@ What it measures, each pair alternately in the same process:
    and how it grows with the number of samples, in units of one ``n x K`` array of
    X's dtype (the rest is ``O(d K)``: the model, its gradients, L-BFGS's history);
 3. the objective against time (float64, ``results.png``). Ours: one fit with
-   ``SoftmaxClassifier``'s parameters through ``fit_linear_model``, whose callback
+   ``SoftmaxClassifier``'s parameters through the library's core, whose callback
    records ``(seconds since the start, objective)`` after each L-BFGS iteration.
    ``LogisticRegression`` has no callback: its curve is a sequence of fresh fits
    with ``max_iter`` = 1, 2, 4, ... up to the iterations of its default run, each
@@ -58,22 +58,18 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
-from sklearn.utils.validation import check_X_y
 
 from sklearn_softmax import SoftmaxClassifier
-from sklearn_softmax._fit import (
-    InMemoryData,
-    Progress,
-    evaluation_lanes,
-    evaluation_work,
-    fit_linear_model,
-)
+from sklearn_softmax._callbacks import Callbacks
+from sklearn_softmax._core import fit_path
+from sklearn_softmax._data import fit_data
 from sklearn_softmax._losses import make_loss
+from sklearn_softmax._settings import DEFAULT_SETTINGS
 from sklearn_softmax._threads import blas_threads, one_blas_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests import datasets  # the loaders of ../shared/data
+from tests import core, datasets  # the core as the estimator calls it; ../shared/data
 
 DATASETS = ["letter", "satimage", "shuttle", "usps", "mnist", "r8", "synthetic"]
 DENSE_REAL = ["letter", "satimage", "shuttle", "usps", "mnist"]
@@ -84,30 +80,22 @@ L1_TIME_BUDGET = 4.0  # seconds of repeats per (estimator, row) in the L1 sectio
 L1_TRACE_LIMIT = 3.0  # the equal-objective trace stops at this times the slower default fit
 
 
-def load(name: str):
-    """``(X, y)`` in float64; ``synthetic``: 100000 x 100, 10 overlapping Gaussian classes."""
-    if name != "synthetic":
-        return datasets.LOADERS[name]()
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 10, 100_000)
-    centers = rng.standard_normal((10, 100)) * 0.3
-    return centers[y] + rng.standard_normal((100_000, 100)), y
+load = datasets.load
 
 
 def unit_objective(X, y, loss, n_scores, l1_ratio=0.0):
     """``F = J / (C n)`` at C = 1 on ``(X, y)`` without its L1 term: weights ``1 / n``,
     penalty ``alpha = (1 - l1_ratio) / n``."""
-    source = InMemoryData(X, y, np.ones(len(y)))
+    source = fit_data(X, y)
     n_classes, n_samples = source.classes.size, len(y)
+    work = DEFAULT_SETTINGS.evaluation_work(source.n_stored, n_samples, n_scores, X.dtype)
     return source.objective(
         make_loss(loss, n_classes),
         np.full(n_classes, 1.0 / n_samples),
         alpha=(1.0 - l1_ratio) / n_samples,
         fit_intercept=True,
         n_scores=n_scores,
-        n_lanes=evaluation_lanes(
-            evaluation_work(source.n_stored, n_samples, n_scores, X.dtype), blas_threads()
-        ),
+        n_lanes=DEFAULT_SETTINGS.lanes(work, blas_threads()),
     )
 
 
@@ -153,36 +141,15 @@ class _TargetReached(Exception):
     (scipy passes a callback's exceptions other than StopIteration on to its caller)."""
 
 
-def fit_arguments(estimator: SoftmaxClassifier):
-    """``fit_linear_model``'s loss factory and keywords, as ``estimator.fit`` builds them."""
-    make = partial(
-        make_loss,
-        estimator.loss,
-        multiclass_hinge=estimator.multiclass_hinge,
-        label_smoothing=estimator.label_smoothing,
-        margin=estimator.margin,
-    )
-    options = {
-        "C": estimator.C,
-        "l1_ratio": estimator.l1_ratio,
-        "class_weight": estimator.class_weight,
-        "fit_intercept": estimator.fit_intercept,
-        "tol": estimator._tol,
-        "max_iter": estimator.max_iter,
-    }
-    return make, options
-
-
 def trace_ours(estimator: SoftmaxClassifier, X, y, stop_below=-np.inf, time_limit=np.inf):
     """``(seconds since the start, objective)`` after each iteration of ``estimator``'s fit.
 
-    The fit runs ``fit_linear_model`` with the estimator's parameters (after the same
-    validation as its ``fit``, timed too); the solver's callback records the objective
+    The fit runs the library's core with the estimator's parameters (after the same
+    validation as its ``fit``, timed too); the core's callback records the objective
     ``J / (C n)`` (for the hinges, the smoothed stage's: an upper bound; with an L1
     term, its split coordinates' ``sum(P + N)``: at least ``||W||_1``) and stops the
     fit once it is at most ``stop_below`` or ``time_limit`` seconds have passed.
     """
-    make, options = fit_arguments(estimator)
     points: list[tuple[float, float]] = []
 
     def record(iteration: int, value: float, stationarity: float) -> None:
@@ -192,9 +159,8 @@ def trace_ours(estimator: SoftmaxClassifier, X, y, stop_below=-np.inf, time_limi
 
     start = time.perf_counter()
     try:
-        X, y = check_X_y(X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
-        source = InMemoryData(X, y, np.ones(len(y)))
-        fit_linear_model(source, make, progress=Progress(callback=record), **options)
+        problem, C, l1_ratio = core.problem(X, y, **estimator.get_params())
+        fit_path(problem, [(C, l1_ratio)], callbacks=Callbacks(on_iteration=record))
     except _TargetReached:
         pass
     if sum(value <= stop_below for _, value in points) > 1:
@@ -326,7 +292,7 @@ def l1_section(names, repeats, command):
         f"{L1_TIME_BUDGET:g} s. objective = `J / (C n)` in float64 with "
         "`J = C sum_i loss_i + r ||W||_1 + (1 - r) / 2 ||W||_F^2`; rel. = (ours - saga) / "
         "saga; `<=`: ours at most saga's (**NO** flags a row where it is not). reach s: "
-        "time our fit (traced through `fit_linear_model`'s callback, same path, stopped "
+        "time our fit (traced through the core's callback, same path, stopped "
         "at the target) takes to first reach saga's objective; its objective is the "
         "callback's (in X's dtype, an upper bound with the L1 term); `>` = not reached "
         f"within {L1_TRACE_LIMIT:g} times the slower default fit. reach ratio = reach s "
@@ -454,7 +420,7 @@ def l2_sections(names, repeats, with_svc):
         f"Times are medians of up to {repeats} "
         "alternating runs; ratio = ours / LogisticRegression's; objective = "
         "`J / (C n)` in float64; rel. = (ours - LR) / LR; reach s = median over as "
-        "many traced fits (`fit_linear_model`'s callback, the same path, validation "
+        "many traced fits (the core's callback, the same path, validation "
         "included) of the time ours first reaches LR's objective (the callback's, in "
         "X's dtype), `inf` if never; reach ratio = reach s / LR s; memory = peak traced "
         "allocation during the fit, MB (float64 only). `*` = ConvergenceWarning.",

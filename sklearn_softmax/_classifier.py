@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
-from functools import partial
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -15,26 +13,29 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _dask
 from ._caller import warn_at_caller
-from ._dask import is_dask_collection
-from ._fit import InMemoryData, Progress, Start, fit_linear_model
-from ._losses import (
-    LOSSES,
-    MULTICLASS_HINGES,
-    BinaryCrossEntropy,
-    MultinomialCrossEntropy,
-    loss_kind,
-    make_loss,
-)
-from ._solver import convergence_message
+from ._core import PointFit, Problem, Start, fit_path
+from ._cross_entropy import BinaryCrossEntropy, MultinomialCrossEntropy
+from ._data import fit_data, is_dask_collection
+from ._losses import LOSSES, MULTICLASS_HINGES, LossSpec, loss_kind
+from ._report import fit_callbacks
+
+#: The constraints of the parameters that define a problem beyond its penalty (the
+#: loss, the classes' weights, the intercept, the stopping rule): the estimators'
+#: and ``softmax_path``'s.
+PROBLEM_CONSTRAINTS = {
+    "loss": [StrOptions(set(LOSSES))],
+    "multiclass_hinge": [StrOptions(set(MULTICLASS_HINGES))],
+    "fit_intercept": ["boolean"],
+    "class_weight": [dict, StrOptions({"balanced"}), None],
+    "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+    "margin": [Interval(Real, 0, None, closed="neither")],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+}
 
 
 def _has_proba(estimator: SoftmaxClassifier) -> bool:
@@ -51,37 +52,6 @@ def _has_proba(estimator: SoftmaxClassifier) -> bool:
 def _probability_model(n_classes: int):
     """The cross-entropy loss class whose scores are log-probabilities."""
     return BinaryCrossEntropy if n_classes == 2 else MultinomialCrossEntropy
-
-
-#: At ``verbose=1``, progress is printed at iteration 1 and every this many.
-VERBOSE_EVERY = 10
-
-
-def _progress(curve: list[float], verbose: int) -> Progress:
-    """Record each iteration's objective in ``curve``; print it at ``verbose >= 2``,
-    at ``verbose=1`` every :data:`VERBOSE_EVERY` iterations."""
-
-    def record(iteration: int, value: float, stationarity: float) -> None:
-        curve.append(value)
-        if verbose >= 2 or (verbose and (iteration == 1 or iteration % VERBOSE_EVERY == 0)):
-            print(
-                f"iter {iteration:5d}  objective {value:.10e}  max|grad| {stationarity:.3e}",
-                flush=True,
-            )
-
-    def stage_end(gap: float | None, n_nonzero: int, n_weights: int) -> None:
-        gap_text = "" if gap is None else f"relative smoothing gap {gap:.2e}, "
-        print(f"{gap_text}{n_nonzero} of {n_weights} weights non-zero", flush=True)
-
-    if not verbose:
-        return Progress(callback=record)
-    return Progress(
-        callback=record,
-        on_stage=lambda mu, tol: print(
-            f"smoothing mu = {mu:.1e}, gradient tol = {tol:.1e}", flush=True
-        ),
-        on_stage_end=stage_end,
-    )
 
 
 class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
@@ -194,16 +164,9 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "loss": [StrOptions(set(LOSSES))],
-        "multiclass_hinge": [StrOptions(set(MULTICLASS_HINGES))],
+        **PROBLEM_CONSTRAINTS,
         "C": [Interval(Real, 0, None, closed="right")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-        "fit_intercept": ["boolean"],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
-        "margin": [Interval(Real, 0, None, closed="neither")],
-        "tol": [Interval(Real, 0, None, closed="left"), None],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
     }
@@ -265,89 +228,35 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         self : SoftmaxClassifier
             The fitted estimator.
         """
-        return self._fit_source(*self._data_source(X, y, sample_weight))
-
-    def _data_source(self, X, y, sample_weight):
-        """``(source, dtype)``: the validated rows to fit (in memory or on Dask)."""
-        if self.label_smoothing and self.loss != "cross_entropy":
-            raise ValueError(
-                "label_smoothing applies to loss='cross_entropy' only; got "
-                f"label_smoothing={self.label_smoothing!r} with loss={self.loss!r}."
-            )
-        if any(map(is_dask_collection, (X, y, sample_weight))):
-            source = _dask.prepare(X, y, sample_weight)
-            n_features, dtype = source.n_features, source.dtype
-            if hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
-            self.n_features_in_ = n_features
-        else:
-            X, y = validate_data(
-                self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
-            )
-            check_classification_targets(y)
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
-            source = InMemoryData(X, y, sample_weight)
-            dtype = X.dtype
-        return source, dtype
-
-    def _fit_source(self, source, dtype) -> SoftmaxClassifier:
-        """Fit to a validated data source at the current parameters (warm-starting
-        from the previous fit under ``warm_start``); set the fitted attributes."""
-        if self.verbose:
-            print(
-                f"{type(self).__name__}: loss={self.loss!r}, {source.n_samples} samples, "
-                f"{self.n_features_in_} features, {source.classes.size} classes, "
-                f"C={self.C}, l1_ratio={self.l1_ratio}, tol={self._tol}, dtype={dtype}",
-                flush=True,
-            )
-        start = time.perf_counter()
+        loss = self._loss_spec()
+        data = fit_data(X, y, sample_weight, estimator=self)
+        problem = self._problem(data, loss, self.class_weight)
         curve: list[float] = []
-        fitted = fit_linear_model(
-            source,
-            partial(
-                make_loss,
-                self.loss,
-                multiclass_hinge=self.multiclass_hinge,
-                label_smoothing=self.label_smoothing,
-                margin=self.margin,
-            ),
-            C=self.C,
-            l1_ratio=self.l1_ratio,
-            class_weight=self.class_weight,
-            fit_intercept=self.fit_intercept,
-            tol=self._tol,
-            max_iter=self.max_iter,
-            start=self._warm_start(),
-            progress=_progress(curve, self.verbose),
+        callbacks = fit_callbacks(type(self).__name__, problem, self.verbose, curve)
+        path = fit_path(
+            problem, [(self.C, self.l1_ratio)], start=self._warm_start(), callbacks=callbacks
         )
-        message = convergence_message(
-            fitted.result, tol=self._tol, max_iter=self.max_iter, dtype=dtype
-        )
-        if self.verbose:
-            print(
-                f"{fitted.result.n_iter} iterations in {time.perf_counter() - start:.3f} s: "
-                + (
-                    message
-                    or f"converged, stopping measure "
-                    f"{fitted.result.stationarity:.3e} <= tol={self._tol}"
-                ),
-                flush=True,
-            )
-        if message is not None:
-            warn_at_caller(message, ConvergenceWarning)
-        self.classes_ = fitted.classes
-        self.coef_ = fitted.W.astype(dtype)
-        self.intercept_ = fitted.b.astype(dtype)
-        self.n_iter_ = fitted.result.n_iter
+        (point,) = path.points
+        warn_unless_converged(point)
+        self._set_fit(path.classes, point, data.dtype)
         self.loss_curve_ = curve
-        self._final_smoothing = fitted.result.smoothing
         return self
 
-    @property
-    def _tol(self) -> float:
-        return self.tol if self.tol is not None else LOSSES[self.loss].default_tol
+    def _loss_spec(self) -> LossSpec:
+        """The loss of these parameters, checked against the registry."""
+        return LossSpec(self.loss, self.multiclass_hinge, self.label_smoothing, self.margin)
+
+    def _problem(self, data, loss: LossSpec, class_weight) -> Problem:
+        """The core's problem of ``data`` at these parameters."""
+        return Problem(data, loss, class_weight, self.fit_intercept, self.tol, self.max_iter)
+
+    def _set_fit(self, classes: np.ndarray, point: PointFit, dtype) -> None:
+        """The fitted attributes of the core's fit at ``point`` (``W`` in X's dtype)."""
+        self.classes_ = classes
+        self.coef_ = point.W.astype(dtype)
+        self.intercept_ = point.b.astype(dtype)
+        self.n_iter_ = point.n_iter
+        self._final_smoothing = point.smoothing
 
     def _warm_start(self) -> Start | None:
         """The previous solution, under ``warm_start``."""
@@ -405,11 +314,7 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
             binary_scores = method == "decision_function" and n_classes == 2
             n_outputs, dtype = None if binary_scores else n_classes, self.coef_.dtype
         X = _dask.check_array_2d(X, known_rows=False)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
+        validate_data(self, X, reset=False, skip_check_array=True)
         dtype = np.result_type(dtype, X.dtype) if dtype.kind == "f" else dtype
         frozen = copy.deepcopy(self)
         return _dask.map_rows(X, getattr(frozen, method), n_outputs=n_outputs, dtype=dtype)
@@ -462,3 +367,21 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
             return self._map_dask(X, "predict_log_proba")
         check_is_fitted(self)
         return _probability_model(self.classes_.size).predict_log_proba(self._scores(X)).T
+
+
+def warn_unless_converged(point: PointFit) -> None:
+    """A ``ConvergenceWarning`` at the user's line if the fit at ``point`` did not converge."""
+    if point.message is not None:
+        warn_at_caller(point.message, ConvergenceWarning)
+
+
+def fitted_classifier(
+    params: dict, classes: np.ndarray, point: PointFit, dtype, n_features_in: int
+) -> SoftmaxClassifier:
+    """A ``SoftmaxClassifier(**params)`` fitted at the core's ``point`` on data of
+    ``classes`` and ``n_features_in`` features: how ``SoftmaxClassifierCV`` hands each
+    fold's fit at each ``C`` to a scorer."""
+    model = SoftmaxClassifier(**params)
+    model._set_fit(classes, point, dtype)
+    model.n_features_in_ = n_features_in
+    return model

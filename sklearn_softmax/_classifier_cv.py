@@ -3,29 +3,33 @@ warm-started regularization paths."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import _fit_context
-from sklearn.metrics import check_scoring
+from sklearn.metrics import get_scorer, make_scorer
 from sklearn.model_selection import check_cv
-from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metadata_routing import (
+    UNUSED,
     MetadataRouter,
     MethodMapping,
     _raise_for_params,
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_method_params, _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_method_params
 
-from ._classifier import SoftmaxClassifier
-from ._path import c_grid, fit_path
+from ._classifier import SoftmaxClassifier, fitted_classifier, warn_unless_converged
+from ._core import Problem, Start, fit_path
+from ._data import InMemoryData, fit_data
+from ._path import c_grid
+from ._report import fit_callbacks
+from ._summary import class_weights
 from .metrics import loss_scorer
 
 
@@ -114,10 +118,14 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
 
     Notes
     -----
-    A fold whose training part lacks a class gives it, on the held-out part,
-    probability 0 and the score ``min(other scores) - margin`` per sample: the
-    cross-entropy of its samples there is the clipped ``-log(eps)`` at every ``C``,
-    their hinge is bounded, and the fold's scores stay comparable across ``C``.
+    Every fold is fitted with all the classes of the data, as ``LogisticRegressionCV``
+    does: a class that a fold's training part lacks keeps its row of ``W`` and ``b``,
+    pushed below the others until the stopping rule holds (for cross-entropy its
+    probability is then of the order of ``tol``; for the hinges its scores are a
+    margin below the others'), so that its held-out samples cost a bounded loss and
+    ``coefs_paths_`` holds every class's row. A scorer given by name whose metric
+    takes ``labels`` (``"neg_log_loss"``, ``"neg_brier_score"``) gets the classes of
+    the whole data, so a held-out part that lacks a class is scored too.
 
     Examples
     --------
@@ -144,6 +152,9 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         "refit": ["boolean"],
         "n_jobs": [Integral, None],
     }
+    # score's sample_weight is the scorer's to request, not this estimator's (as in
+    # LogisticRegressionCV): under routing, a scorer that does not request it refuses it.
+    __metadata_request__score: ClassVar[dict] = {"sample_weight": UNUSED}
 
     def __init__(
         self,
@@ -180,11 +191,12 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         self.max_iter = max_iter
         self.verbose = verbose
 
-    def _base_estimator(self, class_weight=None, **params) -> SoftmaxClassifier:
-        """A ``SoftmaxClassifier`` with this estimator's loss and fit parameters."""
+    def _fold_params(self, class_weight) -> dict:
+        """``SoftmaxClassifier`` parameters of each fold's models (``C`` and
+        ``l1_ratio`` aside)."""
         shared = set(SoftmaxClassifier._get_param_names()) & set(self._get_param_names())
-        own = {name: getattr(self, name) for name in shared if name != "class_weight"}
-        return SoftmaxClassifier(**own, class_weight=class_weight, **params)
+        params = {name: getattr(self, name) for name in shared}
+        return {**params, "class_weight": class_weight}
 
     def _get_scorer(self):
         """The scorer: ``scoring``, or the negative of the fitted loss."""
@@ -195,7 +207,7 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
                 label_smoothing=self.label_smoothing,
                 margin=self.margin,
             )
-        return check_scoring(self._base_estimator(self.class_weight), scoring=self.scoring)
+        return get_scorer(self.scoring)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **params) -> SoftmaxClassifierCV:
@@ -219,58 +231,51 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         self : SoftmaxClassifierCV
             The fitted estimator.
         """
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
-        )
-        check_classification_targets(y)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+        loss = self._loss_spec()
+        data = fit_data(X, y, sample_weight, estimator=self, in_memory=True)
         self.Cs_ = c_grid(self.Cs)
         self.l1_ratios_ = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
         if self.l1_ratios_.size == 0 or np.any((self.l1_ratios_ < 0) | (self.l1_ratios_ > 1)):
             raise ValueError(
                 f"l1_ratios must be a non-empty list of values in [0, 1]; got {self.l1_ratios!r}."
             )
-        scorer = self._get_scorer()
+        classes, labels = data.classes, data.classes[data.y]
+        scorer = _with_labels(self._get_scorer(), classes)
         splitter_params, score_params = self._route(params, sample_weight)
-        folds = list(check_cv(self.cv, y, classifier=True).split(X, y, **splitter_params))
-        classes = np.unique(y)
-        # "balanced" weighs the classes by their counts in all the data, in every
-        # fold as in the refit (as LogisticRegressionCV does).
-        self._class_weight = self.class_weight
-        if self.class_weight == "balanced":
-            factors = compute_class_weight(
-                "balanced", classes=classes, y=y, sample_weight=sample_weight
-            )
-            self._class_weight = dict(zip(classes.tolist(), factors.tolist(), strict=True))
+        folds = list(
+            check_cv(self.cv, labels, classifier=True).split(data.X, labels, **splitter_params)
+        )
+        # "balanced" weighs the classes by their (weighted) counts in all the data, in
+        # every fold as in the refit (as LogisticRegressionCV does).
+        class_weight = self.class_weight
+        if class_weight == "balanced":
+            totals = np.bincount(data.y, weights=data.sample_weight, minlength=classes.size)
+            factors = class_weights("balanced", classes, totals)
+            class_weight = dict(zip(classes.tolist(), factors.tolist(), strict=True))
+        problem = self._problem(data, loss, class_weight)
+        fold_params = self._fold_params(class_weight)
         paths = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_path)(
-                self._base_estimator(self._class_weight, l1_ratio=float(l1_ratio)),
-                X,
-                y,
-                sample_weight,
+                problem,
                 train,
                 test,
-                self.Cs_,
-                scorer,
-                _check_method_params(X, score_params, test),
-                classes,
+                [(C, float(l1_ratio)) for C in self.Cs_],
+                _FoldScorer(scorer, fold_params, _check_method_params(data.X, score_params, test)),
+                self.verbose,
             )
             for train, test in folds
             for l1_ratio in self.l1_ratios_
         )
         shape = (len(folds), self.l1_ratios_.size, self.Cs_.size)
-        self.scores_ = np.array([scores for scores, _, _ in paths]).reshape(shape)
-        self.n_iter_ = np.array([n_iter for _, _, n_iter in paths]).reshape(shape)
-        models = [fitted for _, fitted, _ in paths]
-        self.coefs_paths_ = _stack_paths(models, shape, self.fit_intercept, classes)
+        self.scores_ = np.array([scores for scores, _ in paths]).reshape(shape)
+        points = [path for _, path in paths]
+        self.coefs_paths_ = _stack_paths(points, shape, self.fit_intercept)
         self.classes_ = classes
         if self.refit:
-            self._refit(X, y, sample_weight, models, shape)
+            self._refit(problem, points, shape)
         else:
-            self._average_fold_bests(models, shape)
+            self._average_fold_bests(points, shape, data.dtype)
+        self.n_iter_ = np.array([[p.n_iter for p in path] for path in points]).reshape(shape)
         return self
 
     def _route(self, params, sample_weight):
@@ -282,46 +287,36 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         _raise_for_params(params, self, "fit")
         return ({} if groups is None else {"groups": groups}), {}
 
-    def _refit(self, X, y, sample_weight, models, shape) -> None:
+    def _refit(self, problem: Problem, points, shape) -> None:
         """The best mean score's ``(C, l1_ratio)``, fitted on all the data from the
-        folds' mean coefficients there (when every fold has every class)."""
+        folds' mean coefficients there (every fold has every class's row)."""
         mean_scores = self.scores_.mean(axis=0)
         best_l1, best_C = np.unravel_index(np.argmax(mean_scores), mean_scores.shape)
         self.C_ = float(self.Cs_[best_C])
         self.l1_ratio_ = float(self.l1_ratios_[best_l1])
-        final = self._base_estimator(self._class_weight, C=self.C_, l1_ratio=self.l1_ratio_)
-        best = [models[fold * shape[1] + best_l1][best_C] for fold in range(shape[0])]
-        if all(np.array_equal(model.classes_, self.classes_) for model in best):
-            final.set_params(warm_start=True)
-            final.classes_ = self.classes_
-            final.coef_ = np.mean([model.coef_ for model in best], axis=0)
-            final.intercept_ = np.mean([model.intercept_ for model in best], axis=0)
-            final._final_smoothing = max(model._final_smoothing for model in best)
-        final.fit(X, y, sample_weight=sample_weight)
-        self.coef_, self.intercept_ = final.coef_, final.intercept_
-        self._final_smoothing = final._final_smoothing
+        best = [points[fold * shape[1] + best_l1][best_C] for fold in range(shape[0])]
+        start = Start(
+            self.classes_,
+            np.mean([point.W for point in best], axis=0),
+            np.mean([point.b for point in best], axis=0),
+            max(point.smoothing for point in best),
+        )
+        callbacks = fit_callbacks(type(self).__name__, problem, self.verbose)
+        path = fit_path(problem, [(self.C_, self.l1_ratio_)], start=start, callbacks=callbacks)
+        (point,) = path.points
+        warn_unless_converged(point)
+        self._set_fit(path.classes, point, problem.data.dtype)
 
-    def _average_fold_bests(self, models, shape) -> None:
+    def _average_fold_bests(self, points, shape, dtype) -> None:
         """``refit=False``: the mean of each fold's best coefficients, ``C`` and ``l1_ratio``."""
-        coefs, intercepts, Cs, l1_ratios = [], [], [], []
+        best = []
         for fold in range(shape[0]):
             best_l1, best_C = np.unravel_index(np.argmax(self.scores_[fold]), shape[1:])
-            model = models[fold * shape[1] + best_l1][best_C]
-            if not np.array_equal(model.classes_, self.classes_):
-                missing = np.setdiff1d(self.classes_, model.classes_)
-                raise ValueError(
-                    f"refit=False averages the folds' coefficients, which needs every class "
-                    f"in every training fold; fold {fold} lacks {missing.tolist()}. Use "
-                    "refit=True or a splitter that keeps every class in training."
-                )
-            coefs.append(model.coef_)
-            intercepts.append(model.intercept_)
-            Cs.append(self.Cs_[best_C])
-            l1_ratios.append(self.l1_ratios_[best_l1])
-        self.coef_ = np.mean(coefs, axis=0)
-        self.intercept_ = np.mean(intercepts, axis=0)
-        self.C_ = float(np.mean(Cs))
-        self.l1_ratio_ = float(np.mean(l1_ratios))
+            best.append(points[fold * shape[1] + best_l1][best_C])
+        self.coef_ = np.mean([point.W for point in best], axis=0).astype(dtype)
+        self.intercept_ = np.mean([point.b for point in best], axis=0).astype(dtype)
+        self.C_ = float(np.mean([point.C for point in best]))
+        self.l1_ratio_ = float(np.mean([point.l1_ratio for point in best]))
         self._final_smoothing = 0.0
 
     def score(self, X, y, sample_weight=None, **score_params) -> float:
@@ -335,7 +330,7 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
             True labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples, passed to the scorer (under metadata routing,
-            if it requests them).
+            only if it requests them: else an error, as scikit-learn's).
         **score_params : dict
             Parameters the scorer requests (metadata routing only).
 
@@ -345,12 +340,13 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
             The scorer's value: greater is better.
         """
         _raise_for_params(score_params, self, "score")
+        if sample_weight is not None:
+            score_params["sample_weight"] = sample_weight
         scorer = self._get_scorer()
         if _routing_enabled():
-            routed = process_routing(self, "score", sample_weight=sample_weight, **score_params)
+            routed = process_routing(self, "score", **score_params)
             return scorer(self, X, y, **routed.scorer.score)
-        params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return scorer(self, X, y, **params)
+        return scorer(self, X, y, **score_params)
 
     def get_metadata_routing(self) -> MetadataRouter:
         """Get the routing of ``fit``'s metadata.
@@ -378,88 +374,72 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         )
 
 
-def _fold_path(estimator, X, y, sample_weight, train, test, Cs, scorer, score_params, classes):
-    """One fold's path on ``train``, scored on ``test``: ``(scores, fitted, n_iter)``."""
-    weight = None if sample_weight is None else sample_weight[train]
-    fitted = fit_path(estimator, _safe_indexing(X, train), y[train], Cs, weight)
-    X_test, y_test = _safe_indexing(X, test), y[test]
-    scores = [
-        scorer(_AllClassesModel.of(model, classes), X_test, y_test, **score_params)
-        for model in fitted
-    ]
-    return np.array(scores), fitted, np.array([model.n_iter_ for model in fitted])
+@dataclasses.dataclass(frozen=True)
+class _FoldScorer:
+    """Scores a fold's fit at one point: a ``SoftmaxClassifier`` of those parameters
+    and coefficients (:func:`~._classifier.fitted_classifier`) handed to the scorer
+    with the held-out rows."""
+
+    scorer: object
+    params: dict
+    score_params: dict
+
+    def __call__(self, point, classes: np.ndarray, held_out: InMemoryData) -> float:
+        params = {**self.params, "C": point.C, "l1_ratio": point.l1_ratio}
+        model = fitted_classifier(params, classes, point, held_out.dtype, held_out.n_features)
+        return self.scorer(model, held_out.X, classes[held_out.y], **self.score_params)
 
 
-def _rows_by_class(model: SoftmaxClassifier, classes: np.ndarray):
-    """``(W, b, present)``: a fold model's weights and intercepts as one row per class
-    of ``classes`` (two-class folds: the rows ``0`` and ``w``), zero rows for the
-    classes its training part lacked, and the mask of the classes it had."""
-    coef, intercept = np.asarray(model.coef_), np.asarray(model.intercept_)
-    if coef.shape[0] == 1 and classes.size > 2:  # two classes in a multiclass problem
-        coef = np.vstack([np.zeros_like(coef), coef])
-        intercept = np.concatenate([np.zeros_like(intercept), intercept])
-    if classes.size == 2:  # the problem's one score: the fold has both classes
-        return coef, intercept, np.ones(2, dtype=bool)
-    present = np.isin(classes, model.classes_)
-    W = np.zeros((classes.size, coef.shape[1]), dtype=coef.dtype)
-    b = np.zeros(classes.size, dtype=intercept.dtype)
-    W[present], b[present] = coef, intercept
-    return W, b, present
+def _fold_path(problem: Problem, train, test, points, score: _FoldScorer, verbose: int):
+    """One fold's path over ``points`` on ``train`` (strongest penalty first), scored
+    on ``test``: ``(scores, fits)`` in the order of ``points``."""
+    fold = dataclasses.replace(problem, data=problem.data.rows(train))
+    order = np.argsort([C for C, _ in points], kind="stable")
+    callbacks = fit_callbacks("SoftmaxClassifierCV", fold, verbose)
+    path = fit_path(fold, [points[index] for index in order], callbacks=callbacks)
+    fits = [None] * len(points)
+    for index, point in zip(order, path.points, strict=True):
+        warn_unless_converged(point)
+        fits[index] = point
+    held_out = problem.data.rows(test)
+    scores = [score(point, path.classes, held_out) for point in fits]
+    return np.array(scores), fits
 
 
-class _AllClassesModel(SoftmaxClassifier):
-    """A fold's fitted model seen with every class of the data set, for scoring.
-
-    The classes its training part lacked get probability 0 and, per sample, the
-    score ``min(other scores) - margin``: below every class it knows, by the
-    margin, so that a held-out sample of such a class costs a bounded hinge
-    (``2 margin`` plus the spread of its other scores) and the fold's scores stay
-    comparable across ``C``.
-    """
-
-    @classmethod
-    def of(cls, model: SoftmaxClassifier, classes: np.ndarray) -> SoftmaxClassifier:
-        """``model`` itself if it knows every class, else this view of it."""
-        if np.array_equal(model.classes_, classes):
-            return model
-        view = cls(**model.get_params())
-        view.fold_model = model
-        view.classes_ = classes
-        view.coef_, view.intercept_, view._present = _rows_by_class(model, classes)
-        view.n_features_in_ = model.n_features_in_
-        return view
-
-    def decision_function(self, X) -> np.ndarray:
-        scores = super().decision_function(X)
-        known = scores[:, self._present]
-        scores[:, ~self._present] = (known.min(axis=1) - self.margin)[:, None]
-        return scores
-
-    def predict(self, X) -> np.ndarray:
-        return self.fold_model.predict(X)
-
-    def predict_proba(self, X) -> np.ndarray:
-        proba = np.zeros((X.shape[0], self.classes_.size))
-        proba[:, self._present] = self.fold_model.predict_proba(X)
-        return proba
-
-    def predict_log_proba(self, X) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+def _with_labels(scorer, classes: np.ndarray):
+    """``scorer``, or for a scikit-learn scorer whose metric takes ``labels`` (and
+    ``pos_label``) and was not given them, the same scorer with ``labels=classes``
+    (and the greater class positive, for two): a held-out part that lacks a class is
+    then scored against all of them, as ``LogisticRegressionCV`` does."""
+    metric = getattr(scorer, "_score_func", None)
+    if metric is None:
+        return scorer
+    accepted = inspect.signature(metric).parameters
+    defaults = {}
+    if "labels" in accepted:
+        defaults["labels"] = classes
+        if classes.size == 2 and "pos_label" in accepted:
+            defaults["pos_label"] = classes[-1]
+    kwargs = getattr(scorer, "_kwargs", {})
+    if not set(defaults) - set(kwargs):
+        return scorer
+    return make_scorer(
+        metric,
+        greater_is_better=scorer._sign > 0,
+        response_method=scorer._response_method,
+        **{**defaults, **kwargs},
+    )
 
 
-def _stack_paths(models, shape, fit_intercept: bool, classes: np.ndarray) -> np.ndarray:
+def _stack_paths(points, shape, fit_intercept: bool) -> np.ndarray:
     """``coefs_paths_``: each point's ``[W, b]`` (``W`` alone without intercept), one
-    row per class (one row for two classes); a class a fold lacked stays at 0."""
-    first = models[0][0]
-    n_scores = 1 if classes.size == 2 else classes.size
-    n_columns = first.coef_.shape[1] + int(fit_intercept)
-    paths = np.zeros((*shape, n_scores, n_columns))
-    for index, path in enumerate(models):
+    row per class (one row for two classes)."""
+    n_scores, n_features = points[0][0].W.shape
+    paths = np.zeros((*shape, n_scores, n_features + int(fit_intercept)))
+    for index, path in enumerate(points):
         fold, l1 = divmod(index, shape[1])
-        for point, model in enumerate(path):
-            W, b, _ = _rows_by_class(model, classes)
-            paths[fold, l1, point, :, : W.shape[1]] = W
+        for position, point in enumerate(path):
+            paths[fold, l1, position, :, :n_features] = point.W
             if fit_intercept:
-                paths[fold, l1, point, :, -1] = b
+                paths[fold, l1, position, :, -1] = point.b
     return paths

@@ -1,12 +1,14 @@
-"""Fitting and predicting on Dask arrays: every pass over ``X`` is a map-reduce.
+"""The chunked data source of a fit on Dask arrays: every pass over ``X`` is a map-reduce.
 
 ``X`` is split into its row chunks (all columns in one chunk). The fit persists the
 chunks where they are (on the workers of a ``distributed`` cluster), then:
 
-1. one pass over ``y`` (the classes) and one over ``X``: each chunk is summarized
-   by the in-memory path's :func:`~sklearn_softmax._summary.class_moments` and the
-   summaries merged in a tree (:func:`~sklearn_softmax._summary.merge_moments`),
-   so both paths derive class weights and coordinates from the same summary;
+1. one pass over ``y`` (the classes) and one over ``X``: each chunk is validated
+   by the front end's checks (:func:`~sklearn_softmax._data.validate_chunk`, the
+   first failure by the in-memory order raised), summarized by the in-memory path's
+   :func:`~sklearn_softmax._summary.class_moments` and the summaries merged in a
+   tree (:func:`~sklearn_softmax._summary.merge_moments`), so both paths derive
+   class weights and coordinates from the same summary;
 2. each L-BFGS evaluation sends ``(W, b)`` to the chunks; each computes its share
    of ``F(W, b)`` and of its gradient with the in-memory
    :class:`~sklearn_softmax._objective.LinearObjective` (the same loss code); the
@@ -23,24 +25,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.utils import assert_all_finite
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+import scipy.sparse as sp
 
-from ._losses import Loss
+from ._data import encode_labels, validate_chunk
+from ._loss import Loss
 from ._objective import LinearObjective
+from ._settings import DEFAULT_SETTINGS, SolverSettings
 from ._summary import DataSummary, class_moments, merge_moments
 
 INSTALL_HINT = "pip install 'sklearn_softmax[dask]' (dask[array] and distributed)"
-
-
-def is_dask_collection(X) -> bool:
-    """Whether ``X`` is a Dask collection (array, data frame, ...), without importing Dask.
-
-    As in Dask's own test, a ``__dask_graph__`` that returns None (an xarray object
-    holding NumPy data) does not count.
-    """
-    graph = getattr(X, "__dask_graph__", None)
-    return callable(graph) and graph() is not None
 
 
 def import_dask():
@@ -150,7 +143,9 @@ class Chunk:
     sample_weight: np.ndarray
     _objective: LinearObjective | None = field(default=None, repr=False)
 
-    def objective(self, loss: Loss, class_factor, fit_intercept, n_scores) -> LinearObjective:
+    def objective(
+        self, loss: Loss, class_factor, fit_intercept, n_scores, settings
+    ) -> LinearObjective:
         """The chunk's share of ``F`` without the penalty, weights ``s_i class_factor[y_i]``.
 
         Built on the first call and kept, so that every evaluation reuses its
@@ -168,6 +163,7 @@ class Chunk:
                 alpha=0.0,
                 fit_intercept=fit_intercept,
                 n_scores=n_scores,
+                settings=settings,
             )
         elif cached.loss != loss:
             cached = cached.with_loss(dataclasses.replace(loss))
@@ -189,46 +185,43 @@ class Chunk:
 def _make_chunk(X, y, sample_weight, classes) -> Chunk:
     if sample_weight is None:
         sample_weight = np.ones(len(y))
-    return Chunk(X, np.searchsorted(classes, y), sample_weight)
+    return Chunk(X, encode_labels(y, classes), sample_weight)
 
 
-#: Non-finite values a chunk may hold, by (array, kind): what the error says.
-_NONFINITE = ("X NaN", "X infinity", "sample_weight NaN", "sample_weight infinity")
+def _chunk_summary(chunk: Chunk, n_classes: int, estimator_name: str):
+    """``(moments, None)``, or ``(None, (rank, message))`` for a chunk that fails the
+    front end's checks (:func:`_failure_rank`)."""
+    try:
+        validate_chunk(chunk.X, chunk.sample_weight, estimator_name)
+    except ValueError as error:
+        return None, (_failure_rank(chunk), str(error))
+    return class_moments(chunk.X, chunk.y, chunk.sample_weight, n_classes), None
 
 
-def _chunk_summary(chunk: Chunk, n_classes: int):
-    """The chunk's :class:`ClassMoments` and which of :data:`_NONFINITE` it holds."""
-    flags = []
-    for array in (chunk.X, chunk.sample_weight):
-        flags += [bool(np.isnan(array).any()), bool(np.isinf(array).any())]
-    if any(flags):
-        return None, np.array(flags)
-    return class_moments(chunk.X, chunk.y, chunk.sample_weight, n_classes), np.array(flags)
+def _failure_rank(chunk: Chunk) -> tuple[int, int]:
+    """Which failure the in-memory checks meet first, as they meet them: ``(0, 0)``
+    NaN in X, ``(0, 1)`` infinity in X, then ``(1, .)`` the sample weights' (NaN,
+    infinity, a negative weight)."""
+    for position, array in enumerate((chunk.X, chunk.sample_weight)):
+        values = array.data if sp.issparse(array) else array
+        if np.isnan(values).any():
+            return position, 0
+        if np.isinf(values).any():
+            return position, 1
+    return 1, 2
 
 
 def _merge_summaries(a, b):
-    moments = None if a[0] is None or b[0] is None else merge_moments(a[0], b[0])
-    return moments, a[1] | b[1]
-
-
-def _raise_if_not_finite(flags: np.ndarray, dtype) -> None:
-    """Raise scikit-learn's error (the in-memory path's) for the first non-finite input."""
-    for holds, what in zip(flags, _NONFINITE, strict=True):
-        if holds:
-            name, kind = what.split()
-            example = np.array([np.nan if kind == "NaN" else np.inf], dtype=np.float64)
-            if name == "X":
-                example = example.astype(dtype)
-            assert_all_finite(
-                example,
-                input_name=name,
-                estimator_name="SoftmaxClassifier" if name == "X" else None,
-            )
+    """Moments of both chunks, or the failure the in-memory checks would meet first."""
+    failures = [part[1] for part in (a, b) if part[1] is not None]
+    if failures:
+        return None, min(failures)
+    return merge_moments(a[0], b[0]), None
 
 
 @dataclass
 class DaskData:
-    """A validated fit's rows as persisted :class:`Chunk` s: a data source of ``_fit``."""
+    """A validated fit's rows as persisted :class:`Chunk` s: a data source of the core."""
 
     chunks: list  # of persisted dask.delayed Chunks: holding them keeps them in memory
     graph: dict  # the chunks' tasks (data or futures) by key
@@ -237,46 +230,49 @@ class DaskData:
     n_stored: int
     n_features: int
     dtype: np.dtype
+    estimator_name: str
 
     def summarize(self) -> DataSummary:
-        """One map-reduce of :func:`class_moments` over the chunks."""
-        moments, flags = map_reduce(
+        """One map-reduce over the chunks: each validated, then :func:`class_moments`."""
+        moments, failure = map_reduce(
             self.chunks,
             self.graph,
             _chunk_summary,
-            (self.classes.size,),
+            (self.classes.size, self.estimator_name),
             _merge_summaries,
             what="computing the feature statistics",
         )
-        _raise_if_not_finite(flags, self.dtype)
+        if failure is not None:
+            raise ValueError(failure[1])
         return DataSummary(self.classes, moments, self.n_features, self.dtype)
 
     def objective(
-        self, loss, class_factor, *, alpha, fit_intercept, n_scores, n_lanes=1
+        self,
+        loss,
+        class_factor,
+        *,
+        alpha,
+        fit_intercept,
+        n_scores,
+        n_lanes=1,
+        settings=DEFAULT_SETTINGS,
     ) -> DaskObjective:
         """``F`` over the chunks; ``n_lanes`` is not used: Dask's tasks evaluate the
         chunks in parallel, each in one lane."""
-        return DaskObjective(loss, self, class_factor, alpha, fit_intercept, n_scores)
+        return DaskObjective(loss, self, class_factor, alpha, fit_intercept, n_scores, settings)
 
 
-def prepare(X, y, sample_weight) -> DaskData:
-    """Validate and persist the rows; find the classes."""
+def prepare(X, y, sample_weight, *, estimator_name: str) -> DaskData:
+    """Check the arrays' shapes, persist the rows and find the classes; each chunk's
+    values are validated by its first summary (:meth:`DaskData.summarize`)."""
     dask, da = import_dask()
     X = check_array_2d(X)
     y = _row_aligned(y, X, "y")
     weight = None
     if sample_weight is not None:
         weight = _row_aligned(sample_weight, X, "sample_weight", dtype=np.float64)
-
     with naming_failures("finding the classes"):
-        classes, smallest_weight = dask.compute(
-            da.unique(y), 0.0 if weight is None else weight.min()
-        )
-    if type_of_target(classes) == "continuous":  # a sample of y is enough to say
-        check_classification_targets(classes)
-    if smallest_weight < 0:
-        raise ValueError("Negative values in data passed to `sample_weight`.")
-
+        (classes,) = dask.compute(da.unique(y))
     rows = X.to_delayed()[:, 0].tolist()
     labels = y.to_delayed().tolist()
     weights = weight.to_delayed().tolist() if weight is not None else [None] * len(rows)
@@ -289,32 +285,37 @@ def prepare(X, y, sample_weight) -> DaskData:
     for chunk in chunks:
         graph.update(chunk.__dask_graph__())
     n_samples, n_features = (int(size) for size in X.shape)
-    return DaskData(chunks, graph, classes, n_samples, n_samples * n_features, n_features, X.dtype)
+    return DaskData(
+        chunks, graph, classes, n_samples, n_samples * n_features, n_features, X.dtype,
+        estimator_name,
+    )  # fmt: skip
 
 
 def _add(a, b):
     return tuple(x + y for x, y in zip(a, b, strict=True))
 
 
-def _chunk_value_gradient(chunk, loss, class_factor, W, b, fit_intercept, n_scores):
-    return chunk.objective(loss, class_factor, fit_intercept, n_scores).value_gradient(W, b)
+def _chunk_value_gradient(chunk, loss, class_factor, W, b, fit_intercept, n_scores, settings):
+    objective = chunk.objective(loss, class_factor, fit_intercept, n_scores, settings)
+    return (*objective.value_gradient(W, b), objective.rows_scored)
 
 
-def _chunk_value(chunk, loss, class_factor, W, b, fit_intercept, n_scores):
-    return (chunk.objective(loss, class_factor, fit_intercept, n_scores).value(W, b),)
+def _chunk_value(chunk, loss, class_factor, W, b, fit_intercept, n_scores, settings):
+    return (chunk.objective(loss, class_factor, fit_intercept, n_scores, settings).value(W, b),)
 
 
-def _chunk_gap(chunk, loss, class_factor, W, b, fit_intercept, n_scores):
-    objective = chunk.objective(loss, class_factor, fit_intercept, n_scores)
+def _chunk_gap(chunk, loss, class_factor, W, b, fit_intercept, n_scores, settings):
+    objective = chunk.objective(loss, class_factor, fit_intercept, n_scores, settings)
     return (objective.fenchel_young_gap(W, b),)
 
 
-@dataclass(frozen=True)
+@dataclass
 class DaskObjective:
     """``F(W, b)`` of :class:`~sklearn_softmax._objective.LinearObjective` over Dask chunks.
 
     ``F = sum_i s_i class_factor[y_i] l(W x_i + b, y_i) + alpha / 2 ||W||_F^2``; each
-    call is one map-reduce.
+    call is one map-reduce. ``rows_scored``: as ``LinearObjective``'s, summed over
+    the chunks.
     """
 
     loss: Loss
@@ -323,6 +324,14 @@ class DaskObjective:
     alpha: float
     fit_intercept: bool
     n_scores: int
+    settings: SolverSettings = DEFAULT_SETTINGS
+    rows_scored: int = 0
+    #: The chunks' tasks bring their own parallelism.
+    n_lanes = 1
+
+    @property
+    def n_samples(self) -> int:
+        return self.data.n_samples
 
     def with_loss(self, loss: Loss) -> DaskObjective:
         """The same chunks and penalty with another loss (a smoothing stage)."""
@@ -332,14 +341,14 @@ class DaskObjective:
         """Sum over the chunks of ``chunk_function``'s tuples at ``(W, b)``."""
         dtype = self.data.dtype
         arguments = (self.loss, self.class_factor, W.astype(dtype), b.astype(dtype))
-        arguments += (self.fit_intercept, self.n_scores)
+        arguments += (self.fit_intercept, self.n_scores, self.settings)
         return map_reduce(
             self.data.chunks, self.data.graph, chunk_function, arguments, _add, what=what
         )
 
     def value_gradient(self, W: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``F(W, b)``, ``dF/dW`` of shape (n_scores, d) and ``dF/db``, float64."""
-        value, grad_W, grad_b = self._map_reduce(
+        value, grad_W, grad_b, self.rows_scored = self._map_reduce(
             _chunk_value_gradient, W, b, "evaluating the objective"
         )
         value += 0.5 * self.alpha * float(np.vdot(W, W))

@@ -56,14 +56,15 @@ def read_svmlight(path: Path):
     return X, y
 
 
-def read_csv(path: Path, label: str | None):
+def read_csv(path: Path, label: str | None, *, reader: str | None = None):
     """Features (float) and labels (text) of a CSV file, and the label column's name.
 
     An optional header row (a first row with a feature field that is neither a
-    number nor a missing-value marker). Parsed by pandas' C reader when pandas is installed, else by
-    ``numpy.loadtxt`` (C code in numpy 2, about 6 times slower than pandas on a
-    190 MB file: ``benchmarks/notes.md``); only on a failure is the file scanned
-    line by line to name the bad cell.
+    number nor a missing-value marker). Parsed by pandas' C reader when pandas is
+    installed, else by ``numpy.loadtxt`` (C code in numpy 2, about 6 times slower
+    than pandas on a 190 MB file: ``benchmarks/notes.md`` f); ``reader`` ("pandas"
+    or "numpy") chooses one. Only on a failure is the file scanned line by line to
+    name the bad cell.
     """
     try:
         with open(path, newline="", encoding="utf-8") as file:
@@ -83,7 +84,9 @@ def read_csv(path: Path, label: str | None):
     )
     names = [cell.strip() for cell in first] if header else [str(j) for j in range(len(first))]
     skip = first_line if header else first_line - 1
-    parse = _parse_with_pandas if _pandas() is not None else _parse_with_numpy
+    if reader is None:
+        reader = "pandas" if _pandas() is not None else "numpy"
+    parse = {"pandas": _parse_with_pandas, "numpy": _parse_with_numpy}[reader]
     try:
         X, y = parse(path, skip, features, label_index)
     except (ValueError, UnicodeDecodeError) as error:

@@ -1,16 +1,18 @@
-"""The regularization path: optimal models for a sequence of ``C``, each fit
-warm-started from the previous one."""
+"""``softmax_path``: optimal models for a sequence of ``C``, each fit warm-started from
+the previous one (the core's :func:`~._core.fit_path` over the validated data)."""
 
 from __future__ import annotations
 
-import copy
-from numbers import Integral
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
-from ._classifier import SoftmaxClassifier
+from ._classifier import PROBLEM_CONSTRAINTS, warn_unless_converged
+from ._core import Problem, fit_path
+from ._data import fit_data
+from ._losses import LossSpec
 
 
 class SoftmaxPath(NamedTuple):
@@ -37,33 +39,14 @@ def c_grid(Cs) -> np.ndarray:
     return grid
 
 
-def fit_path(estimator: SoftmaxClassifier, X, y, Cs: np.ndarray, sample_weight=None):
-    """``estimator`` fitted at each of ``Cs``: a list of fitted copies, in the order
-    of ``Cs``.
-
-    The fits run in increasing ``C`` (strongest penalty first), each warm-started
-    from the previous optimum (for the hinges, also from its last smoothing); the
-    stopping rule is the estimator's, so each point is the optimum a cold fit at
-    its ``C`` reaches, to ``tol``.
-    """
-    model = copy.deepcopy(estimator).set_params(warm_start=True)
-    model._validate_params()
-    # The data are validated and summarized once for the whole path.
-    source, dtype = model._data_source(X, y, sample_weight)
-    fitted = [None] * len(Cs)
-    for index in np.argsort(Cs, kind="stable"):
-        model.set_params(C=float(Cs[index]))._validate_params()
-        model._fit_source(source, dtype)
-        fitted[index] = copy.deepcopy(model).set_params(warm_start=estimator.warm_start)
-    return fitted
-
-
 @validate_params(
     {
         "X": ["array-like", "sparse matrix"],
         "y": ["array-like"],
         "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "sample_weight": ["array-like", None],
+        **PROBLEM_CONSTRAINTS,
     },
     prefer_skip_nested_validation=False,
 )
@@ -146,22 +129,19 @@ def softmax_path(
     >>> bool(abs(coefs[0]).sum() < abs(coefs[-1]).sum())  # weaker penalty, larger W
     True
     """
-    estimator = SoftmaxClassifier(
-        loss,
-        multiclass_hinge=multiclass_hinge,
-        l1_ratio=l1_ratio,
-        fit_intercept=fit_intercept,
-        class_weight=class_weight,
-        label_smoothing=label_smoothing,
-        margin=margin,
-        tol=tol,
-        max_iter=max_iter,
-    )
+    loss_spec = LossSpec(loss, multiclass_hinge, label_smoothing, margin)
+    data = fit_data(X, y, sample_weight)
+    problem = Problem(data, loss_spec, class_weight, fit_intercept, tol, max_iter)
     Cs = c_grid(Cs)
-    fitted = fit_path(estimator, X, y, Cs, sample_weight)
+    order = np.argsort(Cs, kind="stable")  # strongest penalty first
+    path = fit_path(problem, [(Cs[index], l1_ratio) for index in order])
+    points = [None] * Cs.size
+    for index, point in zip(order, path.points, strict=True):
+        warn_unless_converged(point)
+        points[index] = point
     return SoftmaxPath(
-        np.stack([model.coef_ for model in fitted]),
-        np.stack([model.intercept_ for model in fitted]),
+        np.stack([point.W for point in points]).astype(data.dtype),
+        np.stack([point.b for point in points]).astype(data.dtype),
         Cs,
-        np.array([model.n_iter_ for model in fitted]),
+        np.array([point.n_iter for point in points]),
     )

@@ -4,7 +4,9 @@
 minimizes a non-smooth one (the hinge losses) through a sequence of smooth upper
 bounds, each solved by :func:`minimize_lbfgs` from the previous solution. Both
 report each iteration to ``callback(iteration, value, stationarity)`` and neither
-prints nor warns: :func:`convergence_message` words what a caller may warn.
+prints nor warns: :func:`convergence_message` words what a caller may warn. Their
+tuning (restarts, the smoothing schedule) comes from the caller's
+:class:`~sklearn_softmax._settings.SolverSettings`.
 """
 
 from __future__ import annotations
@@ -23,16 +25,6 @@ Objective = Callable[[np.ndarray], tuple[float, np.ndarray, float]]
 #: ``callback(iteration, value, stationarity)``, after each iteration (from 1).
 Callback = Callable[[int, float, float], None]
 
-#: Each smoothing stage divides the smoothing parameter by this.
-SMOOTHING_DECREASE = 10.0
-
-#: Smoothing stages stop once the largest gradient entry is below ``mu`` times
-#: this (or below ``tol`` if that is larger): they only warm-start the next one.
-STAGE_TOL_PER_MU = 1e-2
-
-#: At most this many restarts of one :func:`minimize_lbfgs` run (see its ``restart``).
-MAX_RESTARTS = 10
-
 #: Why a run stopped.
 CONVERGED, MAX_ITER, PRECISION = "converged", "max_iter", "precision"
 
@@ -49,6 +41,8 @@ class LbfgsResult:
     stationarity: float
     #: The last smoothing of :func:`minimize_by_smoothing` (0: none).
     smoothing: float = 0.0
+    #: The objective at ``x`` (of the last smoothing stage: an upper bound).
+    value: float = np.nan
 
     @property
     def converged(self) -> bool:
@@ -106,6 +100,7 @@ def minimize_lbfgs(
     first_iter: int = 1,
     bounds: list | None = None,
     restart: Callable[[np.ndarray], np.ndarray] | None = None,
+    max_restarts: int = 0,
 ) -> LbfgsResult:
     """Minimize ``fun`` from ``x0`` with L-BFGS until stationarity <= ``tol``.
 
@@ -119,14 +114,14 @@ def minimize_lbfgs(
     ``bounds``: L-BFGS-B's, per entry of ``x`` (``x0`` must satisfy them).
     ``restart(x)``: a point with the same model as ``x`` and an objective no higher
     (:meth:`L1Split.canonical`); after a ``PRECISION`` stop at an ``x`` where it is
-    lower, L-BFGS starts again from it with an empty memory (``MAX_RESTARTS`` times
-    at most). The caller sets BLAS's threads (``fit_linear_model`` runs a whole fit
+    lower, L-BFGS starts again from it with an empty memory (``max_restarts`` times
+    at most). The caller sets BLAS's threads (the core runs a whole fit
     on one: ``fun`` brings its own parallelism).
     """
     evaluate = _LastEvaluation(_finite(fun))
-    _, _, stationarity = evaluate(x0)
+    value, _, stationarity = evaluate(x0)
     if stationarity <= tol:
-        return LbfgsResult(x0, 0, CONVERGED, stationarity)
+        return LbfgsResult(x0, 0, CONVERGED, stationarity, value=value)
     x, n_iter, restarts = x0, 0, 0
     while True:
         x, run_iter, scipy_status = _run_lbfgs_b(
@@ -140,23 +135,15 @@ def minimize_lbfgs(
             bounds=bounds,
         )
         n_iter += run_iter
-        _, _, stationarity = evaluate(x)
+        value, _, stationarity = evaluate(x)
         if stationarity <= tol:
-            return LbfgsResult(x, n_iter, CONVERGED, stationarity)
+            return LbfgsResult(x, n_iter, CONVERGED, stationarity, value=value)
         if n_iter >= max_iter or scipy_status == 1:
-            return LbfgsResult(x, n_iter, MAX_ITER, stationarity)
-        moved = restart(x) if restart is not None and restarts < MAX_RESTARTS else x
-        if not _lowers(evaluate, x, moved):
-            return LbfgsResult(x, n_iter, PRECISION, stationarity)
+            return LbfgsResult(x, n_iter, MAX_ITER, stationarity, value=value)
+        moved = restart(x) if restart is not None and restarts < max_restarts else x
+        if moved is x or not evaluate(moved)[0] < value:
+            return LbfgsResult(x, n_iter, PRECISION, stationarity, value=value)
         x, restarts = moved, restarts + 1
-
-
-def _lowers(evaluate: _LastEvaluation, x: np.ndarray, moved: np.ndarray) -> bool:
-    """Whether ``moved`` has a lower objective than ``x``."""
-    if moved is x:
-        return False
-    value, _, _ = evaluate(x)
-    return evaluate(moved)[0] < value
 
 
 def _run_lbfgs_b(evaluate, x0, *, tol, max_iter, history, callback, first_iter, bounds):
@@ -205,6 +192,9 @@ def minimize_by_smoothing(
     history: int = 10,
     bounds: list | None = None,
     restart: Callable[[np.ndarray], np.ndarray] | None = None,
+    max_restarts: int = 0,
+    decrease: float,
+    stage_tol_per_mu: float,
     callback: Callback | None = None,
     on_stage: Callable[[float, float], None] | None = None,
     after_stage: Callable[[np.ndarray, float], None] | None = None,
@@ -213,32 +203,32 @@ def minimize_by_smoothing(
 
     ``fun_at(mu)`` is the objective ``F_mu``. Starting at ``mu = start``, each
     stage runs :func:`minimize_lbfgs` from the previous solution ``x`` and then
-    divides ``mu`` by 10, until ``smoothing_gap(x, mu)`` (how much the smoothing
+    divides ``mu`` by ``decrease``, until ``smoothing_gap(x, mu)`` (how much the smoothing
     alone can cost, in units the caller chose) is at most ``tol`` at the end of
     a stage that met the gradient rule at ``tol``. Stages before that stop at the
-    looser ``max(tol, mu * STAGE_TOL_PER_MU)``: they only warm-start the next
+    looser ``max(tol, mu * stage_tol_per_mu)``: they only warm-start the next
     one. ``max_iter`` bounds the iterations of all stages together. A start that
     meets both rules at ``mu = start`` returns with ``n_iter = 0``. A ``warm`` start
     (``start`` the last smoothing of a previous fit) that meets the gap there but
     not the gradient rule (a fit of another ``C``, say) re-enters the schedule one
-    stage higher, at ``10 start`` (at most ``highest``, where a cold fit's schedule
+    stage higher, at ``decrease * start`` (at most ``highest``, where a cold fit's schedule
     starts): from a point that is not the optimum, the smallest smoothing alone
     was slower than the schedule from zero (hinge paths with an L1 term,
     ``tests/test_cv.py``).
     ``on_stage(mu, stage_tol)`` precedes each stage, ``after_stage(x, gap)`` follows it;
-    ``bounds`` and ``restart`` go to each stage's run.
+    ``bounds``, ``restart`` and ``max_restarts`` go to each stage's run.
     """
     x, n_iter = x0, 0
     smoothing = start
-    stage_tol = max(tol, smoothing * STAGE_TOL_PER_MU)
+    stage_tol = max(tol, smoothing * stage_tol_per_mu)
     if smoothing_gap(x, smoothing) <= tol:  # a warm start at its final smoothing: check it at tol
         stage_tol = tol
         if warm:
-            _, _, stationarity = _finite(fun_at(smoothing))(x)
+            value, _, stationarity = _finite(fun_at(smoothing))(x)
             if stationarity <= tol:
-                return LbfgsResult(x, 0, CONVERGED, stationarity, smoothing)
-            smoothing = min(smoothing * SMOOTHING_DECREASE, highest)
-            stage_tol = max(tol, smoothing * STAGE_TOL_PER_MU)
+                return LbfgsResult(x, 0, CONVERGED, stationarity, smoothing, value)
+            smoothing = min(smoothing * decrease, highest)
+            stage_tol = max(tol, smoothing * stage_tol_per_mu)
     while True:
         if on_stage is not None:
             on_stage(smoothing, stage_tol)
@@ -252,13 +242,14 @@ def minimize_by_smoothing(
             first_iter=n_iter + 1,
             bounds=bounds,
             restart=restart,
+            max_restarts=max_restarts,
         )
         x = stage.x
         n_iter += stage.n_iter
         # A stage stopped by the precision of the arithmetic still warm-starts
         # the next smoothing well; running out of iterations ends the run.
         if stage.reason == MAX_ITER:
-            return LbfgsResult(x, n_iter, MAX_ITER, stage.stationarity, smoothing)
+            return LbfgsResult(x, n_iter, MAX_ITER, stage.stationarity, smoothing, stage.value)
         gap = smoothing_gap(x, smoothing)
         if after_stage is not None:
             after_stage(x, gap)
@@ -269,10 +260,10 @@ def minimize_by_smoothing(
         else:
             reason = None
         if reason is not None:
-            return LbfgsResult(x, n_iter, reason, stage.stationarity, smoothing)
+            return LbfgsResult(x, n_iter, reason, stage.stationarity, smoothing, stage.value)
         if gap > tol:
-            smoothing /= SMOOTHING_DECREASE
-        stage_tol = tol if gap <= tol else max(tol, smoothing * STAGE_TOL_PER_MU)
+            smoothing /= decrease
+        stage_tol = tol if gap <= tol else max(tol, smoothing * stage_tol_per_mu)
 
 
 def convergence_message(result: LbfgsResult, *, tol: float, max_iter: int, dtype) -> str | None:

@@ -8,7 +8,7 @@ about it. Chunks are summarized by :func:`class_moments` and merged by
 cancellation of ``E[x^2] - E[x]^2``); in-memory data is one chunk.
 
 From the summary alone follow the class weights ``c_k`` (:func:`class_weights`),
-the normalization ``F = J / (C sum_i s_i c_{y_i})`` (:func:`normalization`) and the
+the normalization ``F = J / (C sum_i s_i c_{y_i})`` (:func:`weight_total`) and the
 feature moments under the weights ``s_i c_{y_i}`` (:func:`feature_moments`).
 """
 
@@ -125,15 +125,6 @@ def _sparse_class_moments(X, y, weight, n_classes) -> ClassMoments:
     return ClassMoments(totals, means, np.maximum(squares, 0.0).reshape(n_classes, n_features))
 
 
-def check_classes(classes: np.ndarray) -> None:
-    """A fit needs two classes or more."""
-    if classes.size < 2:
-        raise ValueError(
-            "SoftmaxClassifier needs samples of at least 2 classes in the data, but the "
-            f"data contains only {classes.size} class: {classes.tolist()!r}."
-        )
-
-
 def class_weights(class_weight, classes: np.ndarray, totals: np.ndarray) -> np.ndarray:
     """``c_k``: 1, a dict's values, or "balanced" ``sum_k T_k / (K T_k)``, scikit-learn's
     rule with sample weights (0 for a class whose samples all weigh 0)."""
@@ -146,10 +137,10 @@ def class_weights(class_weight, classes: np.ndarray, totals: np.ndarray) -> np.n
     return compute_class_weight(class_weight, classes=classes, y=classes)
 
 
-def normalization(class_weight: np.ndarray, totals: np.ndarray, C: float) -> tuple[float, float]:
-    """``(total, alpha)``: ``total = sum_i s_i c_{y_i} = sum_k c_k T_k`` and the penalty
-    ``alpha = 1 / (C total)`` of ``F = J / (C total)``, whose weights are
-    ``s_i c_{y_i} / total``."""
+def weight_total(class_weight: np.ndarray, totals: np.ndarray) -> float:
+    """``S = sum_i s_i c_{y_i} = sum_k c_k T_k``, the normalization of ``F = J / (C S)``
+    (whose weights are ``s_i c_{y_i} / S`` and penalty ``alpha = 1 / (C S)``); it must
+    be positive."""
     if not totals.sum() > 0:
         raise ValueError("Sample weights must contain at least one non-zero number.")
     total = float(class_weight @ totals)
@@ -158,7 +149,7 @@ def normalization(class_weight: np.ndarray, totals: np.ndarray, C: float) -> tup
             "The sample weights (times the class weights) sum to zero; "
             "at least one sample needs a positive weight."
         )
-    return total, 1.0 / (C * total)
+    return total
 
 
 def feature_moments(

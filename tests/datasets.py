@@ -84,3 +84,14 @@ LOADERS = {
     "mnist": load_mnist,
     "r8": load_r8,
 }
+
+
+def load(name: str):
+    """``(X, y)`` of a real data set in float64, or ``synthetic``: 100000 x 100, 10
+    overlapping Gaussian classes (the benchmarks' large dense set)."""
+    if name != "synthetic":
+        return LOADERS[name]()
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 100_000)
+    centers = rng.standard_normal((10, 100)) * 0.3
+    return centers[y] + rng.standard_normal((100_000, 100)), y

@@ -1,6 +1,6 @@
 """softmax_path and SoftmaxClassifierCV against cold fits, LogisticRegressionCV and
 GridSearchCV; in pipelines, with weights, pandas, sparse X, string labels, groups,
-metadata routing and a fold that lacks a class."""
+metadata routing and folds that lack a class."""
 
 import warnings
 from functools import partial
@@ -19,10 +19,20 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_softmax import SoftmaxClassifier, SoftmaxClassifierCV, softmax_path
 from sklearn_softmax.metrics import (
     cross_entropy_loss,
+    loss_scorer,
     multiclass_hinge_loss,
     neg_cross_entropy_scorer,
 )
-from tests.oracles import LOSS_CONFIGS, config_id, is_smooth, objective, standardized_problem
+from tests.oracles import (
+    LOSS_CONFIGS,
+    config_id,
+    gradient,
+    is_smooth,
+    kkt_violation,
+    objective,
+    solver_scales,
+    standardized_problem,
+)
 
 CS = [0.01, 0.1, 1.0, 10.0]
 
@@ -138,7 +148,7 @@ def test_cv_equals_grid_search_over_c(config):
         SoftmaxClassifier(tol=1e-8, **config),
         {"C": CS},
         cv=folds,
-        scoring=scoring or ours._get_scorer(),
+        scoring=scoring or loss_scorer(**config),
     ).fit(X, y)
     split_scores = np.array([search.cv_results_[f"split{k}_test_score"] for k in range(len(folds))])
     # Both are optima to tol; the smooth losses' optimum is unique, so their held-out
@@ -254,33 +264,129 @@ def test_sparse_input_equals_dense():
 
 
 @pytest.mark.parametrize("loss", ["cross_entropy", "hinge", "squared_hinge"])
-def test_a_fold_lacking_a_class(loss):
+def test_a_fold_lacking_a_class_is_fitted_with_every_class(loss):
+    """As LogisticRegressionCV: each fold's model has a row for every class of the
+    data; a class its training part lacks scores below the others there (by about the
+    margin for the hinges), so its held-out sample costs a finite loss."""
     X, y, _ = problem(seed=11)
     y = y.copy()
     y[0] = -1  # one sample of a fourth class (sorted first): its fold's training part lacks it
     folds = list(KFold(3).split(X))
     model = SoftmaxClassifierCV(Cs=CS, cv=folds, loss=loss).fit(X, y)
-    # The absent class costs its one held-out sample a bounded loss (cross-entropy
-    # clipped at -log(eps) = 36; the hinges at most 2 margins plus the spread of the
-    # other scores), not a loss that drowns the other folds' differences across C.
-    complete = model.scores_[1:, 0].mean(axis=0)
-    lacking = model.scores_[0, 0]
-    assert np.all(np.isfinite(lacking)) and lacking.min() > -100 * np.abs(complete).max()
-    assert model.C_ == CS[np.argmax((lacking + 2 * complete) / 3)]
-    assert lacking.max() < model.scores_[1:].max()
     assert list(model.classes_) == [-1, 0, 1, 2] and model.coef_.shape == (4, X.shape[1])
-    # coefs_paths_ holds each class's row in its place; the absent class's is 0. (The
-    # rows are compared for cross-entropy, whose optimum is unique, at tol=1e-8.)
-    assert np.all(model.coefs_paths_[0, 0, :, 0] == 0)
+    assert model.coefs_paths_.shape == (3, 1, len(CS), 4, X.shape[1] + 1)
+    assert np.all(np.isfinite(model.scores_))
+    assert model.C_ == CS[np.argmax(model.scores_.mean(axis=0)[0])]
+    train = folds[0][0]
+    slack = 0.0 if loss == "cross_entropy" else 0.1  # the hinges stop near the margin
+    for point in range(len(CS)):
+        paths = model.coefs_paths_[0, 0, point]
+        scores = X[train] @ paths[:, :-1].T + paths[:, -1]
+        assert np.all(scores[:, 0] < scores[:, 1:].max(axis=1) + slack)
+    # refit=False averages the folds' rows, the absent class's included
+    averaged = SoftmaxClassifierCV(Cs=CS, cv=folds, loss=loss, refit=False).fit(X, y)
+    best = [np.unravel_index(np.argmax(s), s.shape) for s in averaged.scores_]
+    expected = np.mean(
+        [averaged.coefs_paths_[f, l1, c][:, :-1] for f, (l1, c) in enumerate(best)], axis=0
+    )
+    np.testing.assert_allclose(averaged.coef_, expected)
+
+
+def test_a_fold_lacking_a_class_is_a_stationary_point_with_every_class():
+    """The fold's cross-entropy model (tol=1e-8) is stationary for the four-class
+    problem on its training part, by the textbook gradient: the absent class's
+    intercept went down until its gradient (its mean probability) met tol."""
+    X, y, _ = problem(seed=11)
+    y = y.copy()
+    y[0] = -1
+    folds = list(KFold(3).split(X))
+    model = SoftmaxClassifierCV(Cs=CS, cv=folds, tol=1e-8).fit(X, y)
+    train = folds[0][0]
+    index = np.searchsorted(model.classes_, y[train])
+    mu, sigma = solver_scales(X[train], np.ones(train.size))
+    for point, C in enumerate(CS):
+        paths = model.coefs_paths_[0, 0, point]
+        W, b = paths[:, :-1], paths[:, -1]
+        grad_W, grad_b = gradient(W, b, X[train], index, C=C)
+        on_W, on_b = kkt_violation(W, grad_W, grad_b, 0.0, mu, sigma)
+        assert max(on_W.max(), on_b.max()) <= 1e-8 + 1e-12
+        assert b[0] < b[1:].min() - 5  # pushed far below: probability ~ tol
+
+
+def tight_logistic_regression_cv(X, y, folds, scoring):
+    """``LogisticRegressionCV`` over ``CS`` at tol=1e-10, its warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", (ConvergenceWarning, FutureWarning, UserWarning))
+        return LogisticRegressionCV(
+            Cs=CS, cv=folds, scoring=scoring, tol=1e-10, max_iter=100_000,
+            use_legacy_attributes=False,
+        ).fit(X, y)  # fmt: skip
+
+
+@pytest.mark.parametrize("scoring", ["neg_log_loss", "neg_brier_score"])
+def test_a_string_scorer_gets_every_class_on_a_held_out_part_lacking_one(scoring):
+    """The last third holds no sample of class 2, so its held-out part lacks it (the
+    training parts all have it): scikit-learn's metrics need ``labels`` there, which
+    both CV estimators pass; the scores agree with LogisticRegressionCV's."""
+    X, y, _ = problem(seed=12, n_samples=150)
+    y = y.copy()
+    y[100:][y[100:] == 2] = 0
+    folds = list(KFold(3).split(X))
+    ours = SoftmaxClassifierCV(Cs=CS, cv=folds, scoring=scoring, tol=1e-8).fit(X, y)
+    theirs = tight_logistic_regression_cv(X, y, folds, scoring)
+    np.testing.assert_allclose(ours.scores_, theirs.scores_, atol=1e-4)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "hinge", "squared_hinge"])
+def test_two_classes_with_a_training_fold_of_one_class(loss):
+    """The first quarter is all class 0, so the first fold trains on class 1 alone:
+    the fold's model scores class 1 above class 0 on every sample (cross-entropy:
+    LogisticRegressionCV's model, an intercept stopped by tol); the other folds'
+    scores are LogisticRegressionCV's (cross-entropy)."""
+    rng = np.random.default_rng(14)
+    y = (np.arange(60) >= 15).astype(int)
+    X = rng.standard_normal((60, 3)) + y[:, None]
+    folds = list(KFold(4).split(X))
+    scoring = "neg_log_loss" if loss == "cross_entropy" else None
+    ours = SoftmaxClassifierCV(Cs=CS, cv=folds, loss=loss, scoring=scoring, tol=1e-8).fit(X, y)
+    assert np.all(np.isfinite(ours.scores_))
+    lone = ours.coefs_paths_[0, 0]  # (n_Cs, 1, n_features + 1)
+    assert np.all(X @ lone[:, 0, :-1].T + lone[:, 0, -1] > 0)
+    assert set(ours.predict(X)) <= {0, 1}
     if loss == "cross_entropy":
-        tight = SoftmaxClassifierCV(Cs=CS, cv=folds, tol=1e-8).fit(X, y)
-        train = folds[0][0]
-        fold_model = SoftmaxClassifier(C=CS[2], tol=1e-8).fit(X[train], y[train])
-        np.testing.assert_allclose(
-            tight.coefs_paths_[0, 0, 2, 1:, :-1], fold_model.coef_, atol=1e-5
-        )
-    with pytest.raises(ValueError, match="lacks \\[-1\\]"):
-        SoftmaxClassifierCV(Cs=CS, cv=folds, loss=loss, refit=False).fit(X, y)
+        theirs = tight_logistic_regression_cv(X, y, folds, scoring)
+        np.testing.assert_allclose(ours.scores_[1:], theirs.scores_[1:], atol=1e-4)
+        assert np.all(theirs.coefs_paths_[0, 0, :, 0, -1] > 0)
+
+
+def accuracy_by_hand(estimator, X, y):
+    """A scorer that is a plain function: it requests no metadata."""
+    return float(np.mean(estimator.predict(X) == y))
+
+
+@pytest.mark.parametrize("scoring", [accuracy_by_hand, "accuracy", None], ids=str)
+def test_score_routes_or_refuses_sample_weight_as_scikit_learn_does(scoring):
+    """Under metadata routing, ``score(X, y, sample_weight=w)`` with a scorer that does
+    not request weights raises as LogisticRegressionCV's does; without routing the
+    weights reach a scorer that takes them."""
+    X, y, weight = problem(seed=15)
+    ours = SoftmaxClassifierCV(Cs=[1.0], cv=3, scoring=scoring).fit(X, y)
+    theirs = LogisticRegressionCV(
+        Cs=[1.0], cv=3, scoring=scoring or "neg_log_loss", use_legacy_attributes=False
+    ).fit(X, y)
+    with sklearn.config_context(enable_metadata_routing=True):
+        errors = []
+        for model in (ours, theirs):
+            with pytest.raises((TypeError, ValueError)) as error:
+                model.score(X, y, sample_weight=weight)
+            errors.append(type(error.value))
+        assert errors[0] is errors[1]
+    if callable(scoring):
+        return
+    unweighted = ours.score(X, y)
+    weighted = ours.score(X, y, sample_weight=weight)
+    assert weighted != unweighted
+    assert theirs.score(X, y, sample_weight=weight) != theirs.score(X, y)
 
 
 def test_bad_parameters_are_errors():

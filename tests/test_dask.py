@@ -14,6 +14,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from sklearn_softmax import SoftmaxClassifier, _dask
 from sklearn_softmax._losses import make_loss
+from sklearn_softmax._settings import DEFAULT_SETTINGS
 from tests.oracles import (
     HINGE_CONFIGS,
     LABEL_SMOOTHING_CONFIG,
@@ -163,7 +164,9 @@ def test_lazy_predictions_are_frozen_and_need_a_fitted_model(client):
 
 def test_chunks_report_their_memory_to_dask(client):
     X, y, weight = problem()
-    data = _dask.prepare(da.from_array(X, chunks=(100, 6)), y, weight)
+    data = _dask.prepare(
+        da.from_array(X, chunks=(100, 6)), y, weight, estimator_name="SoftmaxClassifier"
+    )
     assert len(data.chunks) == 3
     distributed.wait(data.chunks)  # persisted: computing on the workers
     sizes = client.nbytes(keys=[chunk.key for chunk in data.chunks], summary=False)
@@ -177,7 +180,7 @@ def test_a_chunk_counts_its_objective_buffers():
     chunk = _dask._make_chunk(X, y, weight, np.unique(y))
     rows_bytes = X.nbytes + chunk.y.nbytes + chunk.sample_weight.nbytes
     assert chunk.__sizeof__() == rows_bytes
-    objective = chunk.objective(make_loss("hinge", 3), np.ones(3), True, 3)
+    objective = chunk.objective(make_loss("hinge", 3), np.ones(3), True, 3, DEFAULT_SETTINGS)
     objective.value_gradient(np.ones((3, 6)), np.zeros(3))
     assert objective.buffer_bytes >= 3 * len(y) * X.itemsize
     assert chunk.__sizeof__() == rows_bytes + objective.buffer_bytes

@@ -37,9 +37,10 @@ def public_objects():
     for name in ("cross_entropy_loss", "multiclass_hinge_loss", "loss_scorer"):
         yield f"sklearn_softmax.metrics.{name}"
     scorer = type(metrics.neg_cross_entropy_scorer)
-    yield f"sklearn_softmax.metrics.{scorer.__name__}"
+    path = f"{scorer.__module__}.{scorer.__name__}"
+    yield path
     for name in ("__call__", "set_score_request", "get_metadata_routing"):
-        yield f"sklearn_softmax.metrics.{scorer.__name__}.{name}"
+        yield f"{path}.{name}"
 
 
 def errors_of(import_path):

@@ -1,14 +1,14 @@
 """The analytic gradient of J equals central finite differences, for every loss."""
 
-from unittest import mock
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sklearn_softmax import _objective
+from sklearn_softmax._blocks import gradient_product
+from sklearn_softmax._coordinates import AffinePreconditioner
 from sklearn_softmax._losses import make_loss
-from sklearn_softmax._objective import AffinePreconditioner, LinearObjective
+from sklearn_softmax._objective import LinearObjective
+from sklearn_softmax._settings import SolverSettings
 from tests.oracles import (
     GRADIENT_CONFIGS,
     HINGE_CONFIGS,
@@ -163,18 +163,18 @@ def test_lanes_and_blocks_sum_to_the_whole_evaluation(config, n_classes, fit_int
     whole = objective_for(config, n_classes, fit_intercept, sparse=False)
     X = container(whole.X)
     row_bytes = 4 * whole.X.dtype.itemsize
-    with mock.patch.object(_objective, "BLOCK_BYTES", 3 * row_bytes):
-        lanes = LinearObjective(
-            whole.loss,
-            X,
-            whole.y,
-            whole.weights,
-            alpha=whole.alpha,
-            fit_intercept=fit_intercept,
-            n_scores=whole.n_scores,
-            n_lanes=3,
-        )
-    blocks = [block for lane in lanes._lanes for block in lane]
+    lanes = LinearObjective(
+        whole.loss,
+        X,
+        whole.y,
+        whole.weights,
+        alpha=whole.alpha,
+        fit_intercept=fit_intercept,
+        n_scores=whole.n_scores,
+        n_lanes=3,
+        settings=SolverSettings(block_bytes=3 * row_bytes),
+    )
+    blocks = lanes.blocks
     if sp.issparse(X) and X.format == "csc":
         assert len(blocks) == 1  # its row slices would be copies
     else:
@@ -205,11 +205,11 @@ def test_the_gradient_product_leaves_out_only_samples_of_zero_gradient(container
     X = rng.standard_normal((12, 5))
     expected = np.delete(G, zero, axis=1) @ np.delete(X, zero, axis=0)
     X[zero] = np.nan
-    actual = _objective._gradient_product(G, container(X), skip_zeros=True)
+    actual = gradient_product(G, container(X), skip_zeros=True, skip_share=0.5)
     np.testing.assert_allclose(actual, expected, rtol=1e-12)
     # too few zeros to pay for the gather: the plain product, NaN and all
     G[:, zero[:3]] = 1.0
-    assert np.isnan(_objective._gradient_product(G, container(X), skip_zeros=True)).all()
+    assert np.isnan(gradient_product(G, container(X), skip_zeros=True, skip_share=0.5)).all()
 
 
 @pytest.mark.parametrize("multiclass_hinge", ["crammer_singer", "weston_watkins"])
@@ -238,28 +238,25 @@ def test_screened_hinge_evaluations_equal_full_ones(
     b0 = rng.standard_normal(n_classes) * 0.1
 
     def objective():
-        with mock.patch.object(_objective, "BLOCK_BYTES", 40 * n_features * X.itemsize):
-            return LinearObjective(
-                loss, container(X), y, weights, alpha=0.0, fit_intercept=True,
-                n_scores=n_classes, n_lanes=2,
-            )  # fmt: skip
+        return LinearObjective(
+            loss, container(X), y, weights, alpha=0.0, fit_intercept=True,
+            n_scores=n_classes, n_lanes=2,
+            settings=SolverSettings(block_bytes=40 * n_features * X.itemsize),
+        )  # fmt: skip
 
     screened = objective()
     screened.value_gradient(W0, b0)
-    gathered = []
-    gather = LinearObjective._gather
-
-    def recording(self, lane, block, rows):
-        gathered.append(rows.size)
-        return gather(self, lane, block, rows)
-
+    assert screened.rows_scored == y.size  # no reference yet: every row scored
+    scored = []
     rtol = 1e-12 if dtype == np.float64 else 2e-5
-    with mock.patch.object(LinearObjective, "_gather", recording):
-        for step_W, step_b in [(1e-4, 1e-4), (1e-2, 0.0), (0.0, 0.3), (0.05, 0.0)]:
-            W = W0 + step_W * rng.standard_normal(W0.shape)
-            b = b0 + step_b * rng.standard_normal(b0.shape)
-            for actual, expected in zip(
-                screened.value_gradient(W, b), objective().value_gradient(W, b), strict=True
-            ):
-                np.testing.assert_allclose(actual, expected, rtol=rtol, atol=1e-7 * rtol)
-    assert gathered  # some blocks were screened
+    for step_W, step_b in [(1e-4, 1e-4), (1e-2, 0.0), (0.0, 0.3), (0.05, 0.0)]:
+        W = W0 + step_W * rng.standard_normal(W0.shape)
+        b = b0 + step_b * rng.standard_normal(b0.shape)
+        fresh = objective()
+        for actual, expected in zip(
+            screened.value_gradient(W, b), fresh.value_gradient(W, b), strict=True
+        ):
+            np.testing.assert_allclose(actual, expected, rtol=rtol, atol=1e-7 * rtol)
+        assert fresh.rows_scored == y.size
+        scored.append(screened.rows_scored)
+    assert min(scored) < y.size  # some blocks were screened

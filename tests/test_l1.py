@@ -11,12 +11,10 @@ Units: the fit stops when the largest entry of the minimum-norm subgradient of
 the L1 strength is ``l1 = r / (C S)`` and the L2 one ``alpha = (1 - r) / (C S)``.
 """
 
-import contextlib
 import itertools
 import time
 import warnings
 from functools import partial
-from unittest import mock
 
 import dask
 import dask.array as da
@@ -31,10 +29,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_softmax import SoftmaxClassifier, _fit
-from sklearn_softmax._fit import InMemoryData, Progress, fit_linear_model
-from sklearn_softmax._losses import make_loss
-from sklearn_softmax._objective import AffinePreconditioner, L1Split
+from sklearn_softmax import SoftmaxClassifier
+from sklearn_softmax._callbacks import Callbacks
+from sklearn_softmax._coordinates import AffinePreconditioner, L1Split
+from sklearn_softmax._data import InMemoryData
+from sklearn_softmax._losses import LOSSES, make_loss
+from sklearn_softmax._settings import SolverSettings
+from tests import core
 from tests.oracles import (
     LOSS_CONFIGS,
     config_id,
@@ -366,7 +367,7 @@ def split_objective(case, *, l1_ratio, fit_intercept, sparse, C=0.7):
     X = X * [1.0, 4.0, 0.5, 10.0, 1.0] + [0.0, 3.0, -1.0, 20.0, 0.5]
     X = sp.csr_matrix(X) if sparse else X
     n_scores = 1 if n_classes == 2 else n_classes
-    source = InMemoryData(X, y, weight)
+    source = InMemoryData(X, y, weight, np.arange(n_classes))
     S = weight.sum()
     loss = make_loss(loss_name, n_classes, multiclass_hinge=variant, smoothing=smoothing)
     stage = source.objective(
@@ -528,21 +529,21 @@ def test_split_at_l1_ratio_zero_is_the_l2_fit(n_classes, fit_intercept):
     X, y, weight = standardized_problem(n_classes, seed=20 + n_classes)
     C, tol = 0.5, 1e-9
     fits = [
-        fit_linear_model(
-            InMemoryData(X, y, weight),
-            partial(make_loss, "cross_entropy"),
+        core.fit(
+            X,
+            y,
+            weight,
             C=C,
-            class_weight=None,
             fit_intercept=fit_intercept,
             tol=tol,
             max_iter=10000,
-            split=split,
+            settings=SolverSettings(split=split),
         )
         for split in (None, True)
     ]
     # tol=1e-9 is at double precision's resolution of F here: either path may
     # stop there for precision (the bounds below use the gradient it reached).
-    assert all(fit.result.reason in ("converged", "precision") for fit in fits)
+    assert all(fit.reason in ("converged", "precision") for fit in fits)
     values = [objective(fit.W, fit.b, X, y, C=C, sample_weight=weight) for fit in fits]
     assert values[1] == pytest.approx(values[0], rel=1e-10)
     # F is strongly convex near the optimum with modulus m (the least curvature
@@ -590,7 +591,7 @@ def test_every_loss_converges_to_the_optimum(config, l1_ratio):
     # The default tol (1e-5 cross-entropy, 1e-4 hinges) leaves F = J / (C S) above
     # its optimum by the smoothing's gap, at most tol times the zero model's loss
     # (<= K - 1 = 2 per unit of F here), plus a far smaller share of the gradient.
-    tol = default._tol
+    tol = LOSSES[config["loss"]].default_tol
     assert J(tight) <= J(default) * (1 + 1e-9)
     assert J(default) - J(tight) <= 2 * tol * C * weight.sum()
     # The tight fit is a minimum: no random perturbation (of zero and non-zero
@@ -756,7 +757,7 @@ def test_r8_l1_is_sparse_and_stationary(shared_data):
         W, model.intercept_, X, y, np.ones(n), loss="cross_entropy", alpha=0.0
     )
     on_W, on_b = kkt_violation(W, grad_W, grad_b, 1.0 / n, *solver_scales(X, np.ones(n)))
-    tol = model._tol
+    tol = LOSSES[model.loss].default_tol
     assert on_W.max() <= tol + ROUNDING
     assert on_b.max() <= tol + ROUNDING
 
@@ -766,31 +767,17 @@ def test_r8_l1_is_sparse_and_stationary(shared_data):
 # ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def working_sets(on: bool, growth: int):
-    """Fits inside use working sets (growing by ``growth`` weights at least) if
-    ``on``, else all the weights; yields the list of the sets' sizes."""
+def fit_with_working_sets(config, X, y, weight, *, on: bool, growth: int = 1, **params):
+    """The core's fit of ``SoftmaxClassifier(**config, **params)``'s problem with
+    working sets forced on (growing from ``growth`` weights) or off, and the sizes of
+    the sets the solver used."""
     sets = []
-    restricted = L1Split.restricted
-
-    def counting(self, free):
-        sets.append(free.size)
-        return restricted(self, free)
-
-    with (
-        mock.patch.object(_fit, "working_sets_pay", lambda *sizes: on),
-        mock.patch.object(_fit, "WORKING_SET_GROWTH", growth),
-        mock.patch.object(L1Split, "restricted", counting),
-    ):
-        yield sets
-
-
-def fit_with_working_sets(config, X, y, weight, *, on: bool, **params):
-    """The estimator's fit with working sets forced on (growing from one weight)
-    or off, and the sizes of the sets the solver used."""
-    with working_sets(on, growth=1) as sets:
-        model = SoftmaxClassifier(**config, **params).fit(X, y, sample_weight=weight)
-    return model, sets
+    settings = SolverSettings(working_sets=on, working_set_growth=growth)
+    fitted = core.fit(
+        X, y, weight, **config, **params, settings=settings,
+        callbacks=Callbacks(on_working_set=sets.append),
+    )  # fmt: skip
+    return fitted, sets
 
 
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5], ids=["l1", "elasticnet"])
@@ -817,15 +804,18 @@ def test_working_sets_reach_the_plain_optimum(config, n_classes, l1_ratio):
     grown, sets = fit_with_working_sets(config, X, y, weight, on=True, **params)
     assert unused == []
     assert len(sets) >= 2 and all(a < b for a, b in itertools.pairwise(sets))
-    assert 0 < np.count_nonzero(grown.coef_) <= sets[-1] < grown.coef_.size
+    assert 0 < np.count_nonzero(grown.W) <= sets[-1] < grown.W.size
     factors = np.where(y == 1, 2.0, 1.0)
-    J = partial(
-        J_of, X=X, y=y, C=0.05, l1_ratio=l1_ratio, sample_weight=weight * factors,
-        **loss_params(config),
-    )  # fmt: skip
+
+    def J(fit):
+        return objective(
+            fit.W, fit.b, X, y, C=0.05, l1_ratio=l1_ratio, sample_weight=weight * factors,
+            **loss_params(config),
+        )  # fmt: skip
+
     rel = 1e-10 if config["loss"] == "cross_entropy" else 1e-7
     assert J(grown) == pytest.approx(J(plain), rel=rel)
-    assert_same_support(grown.coef_, plain.coef_, undecided_below=1e-6)
+    assert_same_support(grown.W, plain.W, undecided_below=1e-6)
 
 
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5], ids=["l1", "elasticnet"])
@@ -836,23 +826,18 @@ def test_working_sets_stop_on_the_kkt_conditions_of_every_weight(l1_ratio):
     X, y, weight = standardized_problem(3, n_samples=150, n_features=60, n_informative=4, seed=70)
     X = sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0))  # sparse, as on text
     C = 0.05
-    iterations = []
-    source = InMemoryData(X, y, weight)
-    with working_sets(True, growth=3) as sets:
-        fitted = fit_linear_model(
-            source,
-            partial(make_loss, "cross_entropy"),
-            C=C,
-            class_weight=None,
-            fit_intercept=True,
-            tol=1e-5,
-            max_iter=5000,
-            l1_ratio=l1_ratio,
-            progress=Progress(callback=lambda iteration, *_: iterations.append(iteration)),
-        )
-    assert fitted.result.converged
+    iterations, sets = [], []
+    fitted = core.fit(
+        X, y, weight, C=C, l1_ratio=l1_ratio, tol=1e-5,
+        settings=SolverSettings(working_sets=True, working_set_growth=3),
+        callbacks=Callbacks(
+            on_iteration=lambda iteration, *_: iterations.append(iteration),
+            on_working_set=sets.append,
+        ),
+    )  # fmt: skip
+    assert fitted.converged
     assert len(sets) >= 2
-    assert iterations == list(range(1, fitted.result.n_iter + 1))
+    assert iterations == list(range(1, fitted.n_iter + 1))
     alpha, l1 = (1 - l1_ratio) / (C * weight.sum()), l1_ratio / (C * weight.sum())
     grad_W, grad_b = smooth_gradient(
         fitted.W, fitted.b, X, y, weight, loss="cross_entropy", alpha=alpha

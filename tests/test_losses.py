@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy.special import log_softmax
 
-from sklearn_softmax._losses import MultinomialCrossEntropy, make_loss
+from sklearn_softmax._cross_entropy import MultinomialCrossEntropy
+from sklearn_softmax._losses import make_loss
 from tests.oracles import (
     FIT_CONFIGS,
     GRADIENT_CONFIGS,

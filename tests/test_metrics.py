@@ -305,7 +305,10 @@ def test_bad_probabilities_raise_where_log_loss_raises(y, proba, kwargs, message
     ("call", "message"),
     [
         (lambda: multiclass_hinge_loss([0, 1, 2], np.zeros((3, 2))), "3 vs 2"),
-        (lambda: multiclass_hinge_loss([0, 1, 2], np.zeros(3)), "3 vs 2"),
+        (
+            lambda: multiclass_hinge_loss([0, 1, 2], np.zeros(3)),
+            r"shape \(n_samples, n_classes\), that is \(3, 3\). Got: \(3,\)",
+        ),
         (lambda: multiclass_hinge_loss([0, 1], np.zeros((3, 2))), "inconsistent"),
         (lambda: multiclass_hinge_loss([0, 1], [[np.inf, 0], [0, 0]]), "infinity"),
         (lambda: multiclass_hinge_loss([0, 5], np.zeros((2, 2)), labels=[0, 1]), "not belong"),
@@ -318,6 +321,17 @@ def test_bad_probabilities_raise_where_log_loss_raises(y, proba, kwargs, message
 def test_bad_input_raises_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_one_dimensional_decision_for_three_classes_names_the_shape():
+    """The shape the decision must have, as scikit-learn's ``hinge_loss`` names it."""
+    y = [0, 1, 2, 0, 1, 2, 0]
+    expected = r"\(n_samples, n_classes\), that is \(7, 3\)"
+    with pytest.raises(ValueError, match=expected):
+        hinge_loss(y, np.zeros(7))
+    with pytest.raises(ValueError, match=expected) as error:
+        multiclass_hinge_loss(y, np.zeros(7))
+    assert "labels" not in str(error.value)  # the advice is about the shape
 
 
 @pytest.mark.parametrize(

@@ -1,18 +1,14 @@
 """The preconditioner: its statistics against numpy; it changes the speed, not the optimum."""
 
-import contextlib
-from functools import partial
-from unittest import mock
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sklearn_softmax import _fit
-from sklearn_softmax._fit import InMemoryData, fit_linear_model
-from sklearn_softmax._losses import make_loss
-from sklearn_softmax._objective import AffinePreconditioner
+from sklearn_softmax._coordinates import AffinePreconditioner
+from sklearn_softmax._data import fit_data
+from sklearn_softmax._settings import DEFAULT_SETTINGS, SolverSettings
 from sklearn_softmax._summary import class_moments, feature_moments
+from tests import core
 from tests.oracles import (
     LOSS_CONFIGS,
     config_id,
@@ -63,7 +59,9 @@ def test_statistics_of_wide_data_through_the_data_source(container):
     rng = np.random.default_rng(1)
     X = rng.standard_normal((60, 300)) * (rng.random((60, 300)) < 0.2)
     y = np.repeat(["a", "b", "c"], 20)
-    summary = InMemoryData(container(X), y, np.ones(60)).summarize()
+    data = fit_data(container(X), y)
+    assert data.y.dtype == np.uint8
+    summary = data.summarize()
     for k in range(3):
         rows = X[20 * k : 20 * (k + 1)]
         np.testing.assert_allclose(summary.moments.means[k], rows.mean(axis=0), atol=1e-12)
@@ -96,23 +94,10 @@ def test_preconditioned_fit_reaches_the_plain_fit(config, sparse):
     X = X * [1.0, 20.0, 0.05, 3.0] + [0.0, 50.0, 1.0, -7.0]
     X = sp.csr_matrix(X) if sparse else X
     runs = [
-        fit_linear_model(
-            InMemoryData(X, y, np.ones(300)),
-            partial(
-                make_loss,
-                config["loss"],
-                multiclass_hinge=config.get("multiclass_hinge", "crammer_singer"),
-            ),
-            C=1.0,
-            class_weight=None,
-            fit_intercept=True,
-            tol=tol,
-            max_iter=50000,
-            precondition=precondition,
-        )
-        for precondition in (True, False)
+        core.fit(X, y, **config, tol=tol, max_iter=50000, settings=settings)
+        for settings in (DEFAULT_SETTINGS, SolverSettings(precondition=False))
     ]
-    (W, b, fast), (W_plain, b_plain, plain) = ((r.W, r.b, r.result) for r in runs)
+    (W, b, fast), (W_plain, b_plain, plain) = ((r.W, r.b, r) for r in runs)
     # Both are stationary points of J / (C n) to tol, each in its own coordinates,
     # by the textbook gradient (whose rounding is at most n eps max|x|): the plain
     # run on (W, b), the preconditioned one on V = W sigma, c = b + W mu. A map that
@@ -135,7 +120,7 @@ def test_preconditioned_fit_reaches_the_plain_fit(config, sparse):
 
 
 def test_a_short_history_on_wide_data_reaches_the_same_optimum():
-    """Issue 15's history lever: on a problem of ``WIDE`` parameters or more,
+    """Issue 15's history lever: on a problem of ``settings.wide`` parameters or more,
     ``lbfgs_history`` keeps 2 pairs; the fit reaches the optimum of the 10-pair fit
     (the stopping rule is the same): objectives within 1e-6 relative, by the oracle."""
     rng = np.random.default_rng(7)
@@ -146,27 +131,12 @@ def test_a_short_history_on_wide_data_reaches_the_same_optimum():
     values = rng.random((n_samples, n_features)) + rng.random((3, n_features))[y]
     X = sp.csr_matrix(stored * values)
     n_parameters = 3 * (n_features + 1)
-    assert n_parameters >= _fit.WIDE
-    assert _fit.lbfgs_history(X.nnz, 3, n_parameters) == 2
-    fits = []
-    for pairs in (None, 10):
-        patch = (
-            contextlib.nullcontext()
-            if pairs is None
-            else mock.patch.object(_fit, "lbfgs_history", lambda *_, **__: 10)
-        )
-        with patch:
-            fits.append(
-                fit_linear_model(
-                    InMemoryData(X, y, np.ones(n_samples)),
-                    partial(make_loss, "cross_entropy"),
-                    C=10.0,
-                    class_weight=None,
-                    fit_intercept=True,
-                    tol=1e-8,
-                    max_iter=5000,
-                )
-            )
-    assert all(fit.result.converged for fit in fits)
+    assert n_parameters >= DEFAULT_SETTINGS.wide
+    assert DEFAULT_SETTINGS.lbfgs_history(X.nnz, 3, n_parameters) == 2
+    fits = [
+        core.fit(X, y, C=10.0, tol=1e-8, settings=settings)
+        for settings in (DEFAULT_SETTINGS, SolverSettings(history=10))
+    ]
+    assert all(fit.converged for fit in fits)
     values = [objective(fit.W, fit.b, X, y, C=10.0) for fit in fits]
     assert values[0] == pytest.approx(values[1], rel=1e-6)

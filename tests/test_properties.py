@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import hinge_loss, log_loss
 
-from sklearn_softmax._fit import InMemoryData
+from sklearn_softmax._data import InMemoryData
 from sklearn_softmax._losses import make_loss
 from sklearn_softmax.metrics import cross_entropy_loss, multiclass_hinge_loss
 from tests.oracles import FIT_CONFIGS, SMOOTH_CONFIGS, central_differences, config_id
@@ -54,7 +54,7 @@ def test_analytic_gradient_matches_finite_differences(config, problem, fit_inter
     n_classes = int(y.max()) + 1
     loss = loss_of(config, n_classes)
     total = weight.sum()  # F = J / (C sum w): weights w / sum w, penalty 1 / (C sum w)
-    objective = InMemoryData(X, y, weight).objective(
+    objective = InMemoryData(X, y, weight, np.arange(n_classes)).objective(
         loss,
         np.full(n_classes, 1 / total),
         alpha=1 / (C * total),

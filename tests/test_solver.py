@@ -3,7 +3,6 @@ and the loss registry it is fed from."""
 
 import pickle
 import warnings
-from unittest import mock
 
 import dask
 import dask.array as da
@@ -17,11 +16,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info
 
-from sklearn_softmax import SoftmaxClassifier, _fit
+from sklearn_softmax import SoftmaxClassifier
+from sklearn_softmax._callbacks import Callbacks
+from sklearn_softmax._coordinates import AffinePreconditioner, L1Split
 from sklearn_softmax._losses import LOSSES, make_loss
-from sklearn_softmax._objective import AffinePreconditioner, L1Split, LinearObjective
+from sklearn_softmax._settings import SolverSettings
 from sklearn_softmax._solver import minimize_lbfgs
 from sklearn_softmax._threads import run_lanes
+from sklearn_softmax.metrics import SCORERS, loss_scorer
+from tests import core
 from tests.oracles import LOSS_CONFIGS, config_id, objective
 
 
@@ -134,6 +137,43 @@ def test_unknown_loss_names_raise():
         make_loss("hinge", 3, multiclass_hinge="crammer")
 
 
+def test_the_registry_refuses_unknown_keywords_and_names_the_allowed_ones():
+    """A misspelt keyword is an error (it gave the default margin), the allowed names in
+    the message; a parameter of another loss is ignored (``margin`` with
+    cross-entropy), except ``label_smoothing`` with a hinge."""
+    with pytest.raises(ValueError, match=r"Unknown loss parameter\(s\) \['margni'\].*'margin'"):
+        make_loss("hinge", 3, margni=2.0)
+    assert make_loss("hinge", 3, margin=2.0).margin == 2.0
+    assert make_loss("cross_entropy", 3, margin=2.0) == make_loss("cross_entropy", 3)
+    with pytest.raises(ValueError, match="label_smoothing applies to loss='cross_entropy'"):
+        make_loss("squared_hinge", 3, label_smoothing=0.1)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((("foo",), {}), "'loss' parameter of loss_scorer must be a str among"),
+        ((("hinge",), {"multiclass_hinge": "bogus"}), "'multiclass_hinge' parameter"),
+        ((("hinge",), {"margin": 0.0}), "'margin' parameter"),
+        ((("cross_entropy",), {"label_smoothing": 1.0}), "'label_smoothing' parameter"),
+        ((("hinge",), {"label_smoothing": 0.1}), "label_smoothing applies to loss="),
+    ],
+)
+def test_loss_scorer_validates_its_parameters(arguments, message):
+    args, kwargs = arguments
+    with pytest.raises(ValueError, match=message):
+        loss_scorer(*args, **kwargs)
+
+
+def test_every_registry_loss_has_its_scorer():
+    """SCORERS holds each loss of the registry (each hinge variant apart), each scoring
+    the response its loss measures."""
+    variants = ("crammer_singer", "weston_watkins")
+    scorers = {loss_scorer(name, multiclass_hinge=v) for name in LOSSES for v in variants}
+    assert scorers == set(SCORERS.values())
+    assert len(SCORERS) == 5
+
+
 @pytest.mark.parametrize("name", sorted(LOSSES))
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_losses_are_values_with_private_workspaces(name, n_classes):
@@ -175,26 +215,19 @@ def test_a_non_finite_gradient_entry_stops_the_fit(bad, split, entry):
 
 @pytest.mark.parametrize("small", [True, False], ids=["small", "large"])
 def test_evaluations_run_in_lanes_of_one_blas_thread(small):
-    """Every evaluation's BLAS runs on one thread; below ``LANE_WORK`` in one
-    lane, above it in as many lanes as the process had BLAS threads."""
+    """Every evaluation's BLAS runs on one thread (seen from the evaluation's callback,
+    in the fit); below ``lane_work`` in one lane, above it in as many lanes as the
+    process had BLAS threads."""
     usual = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
     seen = []
-    value_gradient = LinearObjective.value_gradient
 
-    def recording(self, W, b):
+    def recording(evaluation):
         blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
-        seen.append((blas, self.n_lanes))
-        return value_gradient(self, W, b)
+        seen.append((blas, evaluation.n_lanes))
 
     X, y = make_classification(n_samples=100, n_features=6, n_informative=3, random_state=0)
-    limit = np.inf if small else 1
-    with (
-        mock.patch.object(_fit, "LANE_WORK", limit),
-        mock.patch.object(LinearObjective, "value_gradient", recording),
-        warnings.catch_warnings(),
-    ):
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        SoftmaxClassifier(max_iter=3).fit(X, y)
+    settings = SolverSettings(lane_work=np.inf if small else 1)
+    core.fit(X, y, max_iter=3, settings=settings, callbacks=Callbacks(on_evaluation=recording))
     assert seen
     lanes = 1 if small else max(usual)
     assert all(blas == [1] * len(usual) and n_lanes == lanes for blas, n_lanes in seen)
