@@ -78,6 +78,8 @@ def serve(tree: Path) -> None:
     from sklearn_softmax import SoftmaxClassifier, SoftmaxClassifierCV
 
     assert Path(sklearn_softmax.__file__).resolve().is_relative_to(tree.resolve())
+    # A first fit pays for imports and thread pools: not part of any row.
+    SoftmaxClassifier().fit(*datasets.load("satimage"))
     cache: dict = {}
     for line in sys.stdin:
         row = json.loads(line)

@@ -41,13 +41,17 @@ def _evaluator(stage: Objective, coordinates, callbacks: Callbacks):
     :class:`L1Split` coordinates, reporting each evaluation to ``on_evaluation``."""
     on_evaluation = callbacks.on_evaluation
 
-    def fun(theta):
-        W, b = coordinates.to_model(theta)
+    def evaluate(W, b):
+        if on_evaluation is None:
+            return stage.value_gradient(W, b)
         start = time.perf_counter()
-        value, grad_W, grad_b = stage.value_gradient(W, b)
-        if on_evaluation is not None:
-            seconds = time.perf_counter() - start
-            on_evaluation(Evaluation(seconds, stage.n_lanes, stage.rows_scored, stage.n_samples))
+        result = stage.value_gradient(W, b)
+        seconds = time.perf_counter() - start
+        on_evaluation(Evaluation(seconds, stage.n_lanes, stage.rows_scored, stage.n_samples))
+        return result
+
+    def fun(theta):
+        value, grad_W, grad_b = evaluate(*coordinates.to_model(theta))
         penalty, grad = coordinates.penalty(theta, grad_W, grad_b)
         return value + penalty, grad, coordinates.stationarity(theta, grad)
 
