@@ -208,17 +208,48 @@ class L1Split:
         P, N, _ = self._split(theta)
         m = self._n_free
         grad_V, grad_c = grad[:m] - self._slope, grad[2 * m :]
-        V = P - N
-        per_weight = np.where(
-            V != 0,
-            np.abs(grad_V + self._slope * np.sign(V)),
-            np.maximum(np.abs(grad_V) - self._slope, 0.0),
+        return minimum_norm_subgradient(P - N, grad_V, self._slope), float(
+            np.abs(grad_c).max(initial=0.0)
         )
-        return per_weight, float(np.abs(grad_c).max(initial=0.0))
 
     def stationarity(self, theta: np.ndarray, grad: np.ndarray) -> float:
         """The KKT measure: the largest entry of :meth:`violations`."""
         return largest_violation(*self.violations(theta, grad))
+
+
+class L1Penalty:
+    """``a ||W||_1`` on the coordinates ``theta = (V, c)`` of ``base`` itself (no split):
+    ``sum_kj slopes_kj |V_kj|`` with ``slopes = a / sigma_j``, and 0 on ``c``. Linear
+    on each orthant; the proximal Newton method (:mod:`._newton`) handles its kinks."""
+
+    def __init__(self, base: AffinePreconditioner, strength: float):
+        self.base = base
+        self.strength = strength
+        self._n_weights = base.n_scores * base.mean.size
+        #: ``a / sigma_j`` for each entry of ``theta`` (0 for the intercepts).
+        self.slopes = np.zeros(base.size)
+        self.slopes[: self._n_weights] = np.tile(strength / base.scale, base.n_scores)
+
+    def value(self, theta: np.ndarray) -> float:
+        return float(self.slopes @ np.abs(theta))
+
+    def violations(self, theta: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, float]:
+        """As :meth:`L1Split.violations`, with ``grad = dF/dtheta`` of the smooth part."""
+        m = self._n_weights
+        per_weight = minimum_norm_subgradient(theta[:m], grad[:m], self.slopes[:m])
+        return per_weight, float(np.abs(grad[m:]).max(initial=0.0))
+
+    def stationarity(self, theta: np.ndarray, grad: np.ndarray) -> float:
+        """The KKT measure: the largest entry of :meth:`violations`."""
+        return largest_violation(*self.violations(theta, grad))
+
+
+def minimum_norm_subgradient(V: np.ndarray, grad_V: np.ndarray, slopes) -> np.ndarray:
+    """Per weight, the minimum-norm subgradient of ``F + sum slopes |V|``:
+    ``|g + t sign(V)|`` where ``V != 0``, ``max(0, |g| - t)`` where ``V = 0``."""
+    return np.where(
+        V != 0, np.abs(grad_V + slopes * np.sign(V)), np.maximum(np.abs(grad_V) - slopes, 0.0)
+    )
 
 
 def largest_violation(per_weight: np.ndarray, intercepts: float) -> float:

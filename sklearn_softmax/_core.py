@@ -17,16 +17,19 @@ warns: its :class:`~._callbacks.Callbacks` observe a fit, and each point's
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._callbacks import NO_CALLBACKS, Callbacks
-from ._coordinates import AffinePreconditioner, L1Split
+from ._coordinates import AffinePreconditioner, L1Penalty, L1Split
 from ._data import DataSource
 from ._losses import LossSpec
 from ._minimize import Run, minimize, minimize_on_working_sets
+from ._newton import minimize_by_newton
+from ._objective import LinearObjective
 from ._settings import DEFAULT_SETTINGS, SolverSettings
 from ._solver import CONVERGED, convergence_message
 from ._summary import class_weights, feature_moments, weight_total
@@ -119,7 +122,8 @@ def fit_path(
     total = weight_total(weights, totals)
     loss = problem.loss.make(classes.size)
     work = settings.evaluation_work(data.n_stored, data.n_samples, n_scores, summary.dtype)
-    n_lanes = settings.lanes(work, blas_threads())
+    threads = blas_threads()
+    n_lanes = settings.lanes(work, threads)
     base = _coordinates(summary, weights, n_scores, problem.fit_intercept, settings)
     W, b, smoothing = _initial_state(start, summary, n_scores)
     warm = start is not None and start.smoothing > 0
@@ -141,25 +145,16 @@ def fit_path(
                 settings=settings,
             )
             l1 = alpha * l1_ratio
-            split = settings.split if settings.split is not None else l1 > 0
-            coordinates = L1Split(base, l1) if split else base
-            bounded = coordinates.bounds is not None
-            history = settings.lbfgs_history(
-                data.n_stored, n_scores, coordinates.size, bounded=bounded
-            )
-            run = Run(tol, problem.max_iter, history, settings, callbacks)
-            theta0 = coordinates.to_solver(W, b)
-            on_working_sets = l1 > 0 and loss.smooth
-            if on_working_sets and settings.use_working_sets(
-                data.n_stored, n_scores, coordinates.size
-            ):
-                result = minimize_on_working_sets(objective, coordinates, theta0, run)
-            else:
-                first = smoothing or getattr(loss, "margin", 0.0)
-                result = minimize(
-                    objective, coordinates, theta0, run, smoothing_start=first, warm=warm
+            run = Run(tol, problem.max_iter, 0, settings, callbacks, threads)
+            if l1 > 0 and _newton_applies(objective, settings, base.size):
+                result = minimize_by_newton(
+                    objective, L1Penalty(base, l1), base.to_solver(W, b), run
                 )
-            W, b = coordinates.to_model(result.x)
+                W, b = base.to_model(result.x)
+            else:
+                result, (W, b) = _minimize_lbfgs(
+                    objective, base, l1, (W, b), run, data, n_scores, smoothing, warm
+                )
             value = result.value
             if not loss.smooth:  # the last stage's value is the smoothed loss's
                 value = objective.value(W, b) + l1 * float(np.abs(W).sum())
@@ -182,6 +177,33 @@ def fit_path(
                 callbacks.on_point_end(fit)
             smoothing, warm = result.smoothing, result.smoothing > 0
     return PathFit(classes, tuple(fits))
+
+
+def _newton_applies(objective, settings: SolverSettings, n_parameters: int) -> bool:
+    """Whether an L1 point runs the proximal Newton method (:mod:`._newton`): a loss
+    with a Hessian (cross-entropy), data in memory, and the settings' rule."""
+    in_memory = isinstance(objective, LinearObjective)
+    return objective.loss.has_hessian and in_memory and settings.use_newton(n_parameters)
+
+
+def _minimize_lbfgs(objective, base, l1: float, start, run: Run, data, n_scores, smoothing, warm):
+    """``(result, (W, b))`` of one point by L-BFGS(-B): with an L1 term on its split
+    coordinates (on working sets where they pay), the hinges through their
+    smoothing stages from ``smoothing`` (``warm``: a previous fit's last)."""
+    settings, loss = run.settings, objective.loss
+    split = settings.split if settings.split is not None else l1 > 0
+    coordinates = L1Split(base, l1) if split else base
+    bounded = coordinates.bounds is not None
+    history = settings.lbfgs_history(data.n_stored, n_scores, coordinates.size, bounded=bounded)
+    run = dataclasses.replace(run, history=history)
+    theta0 = coordinates.to_solver(*start)
+    on_sets = l1 > 0 and loss.smooth
+    if on_sets and settings.use_working_sets(data.n_stored, n_scores, coordinates.size):
+        result = minimize_on_working_sets(objective, coordinates, theta0, run)
+    else:
+        first = smoothing or getattr(loss, "margin", 0.0)
+        result = minimize(objective, coordinates, theta0, run, smoothing_start=first, warm=warm)
+    return result, coordinates.to_model(result.x)
 
 
 def _coordinates(summary, weights, n_scores: int, fit_intercept: bool, settings):

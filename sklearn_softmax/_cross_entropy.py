@@ -20,6 +20,7 @@ class MultinomialCrossEntropy(Loss):
     """
 
     label_smoothing: float = 0.0
+    has_hessian = True
 
     def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
         n_classes, n_samples = Z.shape
@@ -53,6 +54,12 @@ class MultinomialCrossEntropy(Loss):
         subtract_at(work, positions, at_target, buffer=target_score)
         return loss, work
 
+    def curvature(self, Z, y, sample_weight):
+        """``s (diag(p) - p p^T)`` with ``p = softmax(z)``: ``D = s p``, ``U = sqrt(s) p``
+        (label smoothing changes the targets, not the curvature)."""
+        p = softmax(Z, axis=0)
+        return p * sample_weight, p * np.sqrt(sample_weight)
+
     @staticmethod
     def predict_proba(Z: np.ndarray) -> np.ndarray:
         """``softmax(Z)`` over axis 0."""
@@ -74,6 +81,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     label_smoothing: float = 0.0
+    has_hessian = True
 
     def loss_gradient(self, Z, y, sample_weight=None, *, gradient=True):
         n_samples, dtype = Z.shape[1], Z.dtype
@@ -93,6 +101,10 @@ class BinaryCrossEntropy(Loss):
         if sample_weight is not None:
             dz *= sample_weight
         return loss, Z
+
+    def curvature(self, Z, y, sample_weight):
+        """``s sigmoid(z) sigmoid(-z)``, diagonal."""
+        return (expit(Z[0]) * expit(-Z[0]) * sample_weight)[None, :], None
 
     @staticmethod
     def predict_proba(Z: np.ndarray) -> np.ndarray:

@@ -84,6 +84,9 @@ class Loss(ABC):
 
     _workspace: Workspace = field(default_factory=Workspace, init=False, repr=False, compare=False)
 
+    #: Whether :meth:`curvature` gives the Hessian w.r.t. the scores.
+    has_hessian = False
+
     #: Whether the gradient of many samples is exactly zero (the hinges': beyond the
     #: margin, and with smoothing once the exponentials underflow), so that the
     #: gradient product may skip them.
@@ -122,6 +125,15 @@ class Loss(ABC):
         grad : ndarray of shape (n_scores, n_samples) or None
             ``s_i * dl_i / dZ[:, i]``, stored in ``Z``'s memory.
         """
+
+    def curvature(
+        self, Z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """The Hessian of the weighted losses w.r.t. the scores, per sample, as
+        ``s_i d^2 l_i / dZ[:, i]^2 = diag(D[:, i]) - U[:, i] U[:, i]^T``: ``(D, U)``, each
+        of shape (n_scores, n_samples) (``U`` None when the Hessian is diagonal); None
+        for a loss without one (the hinges)."""
+        return None
 
     def saturation_threshold(self, dtype) -> float | None:
         """``t``: a sample whose margins ``u_k = margin + z_k - z_y`` (``k != y``, as

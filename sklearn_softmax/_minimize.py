@@ -27,13 +27,15 @@ from ._solver import MAX_ITER, LbfgsResult, minimize_by_smoothing, minimize_lbfg
 @dataclass(frozen=True)
 class Run:
     """How one point is minimized: the stopping rule, the L-BFGS history, the
-    settings and the observers."""
+    settings, the observers and the BLAS threads the process had before the fit (the
+    budget of lanes)."""
 
     tol: float
     max_iter: int
     history: int
     settings: SolverSettings
     callbacks: Callbacks
+    threads: int = 1
 
 
 def _evaluator(stage: Objective, coordinates, callbacks: Callbacks):

@@ -49,6 +49,45 @@ class SolverSettings:
     #: The fewest weights a working set grows by (R8 at 1,024, 4,096 and 16,384:
     #: 4,096 fastest, notes.md h).
     working_set_growth: int = 4096
+    #: Whether L1 fits of cross-entropy in memory run the proximal Newton method
+    #: (:mod:`._newton`); None: :meth:`use_newton`'s rule.
+    newton: bool | None = None
+    #: The most solver parameters (``n_scores (d + 1)``) for which :meth:`use_newton`
+    #: chooses the proximal Newton method: a Hessian costs about ``p / 4``
+    #: evaluations, and Newton's 5 to 35 iterations beat L-BFGS-B's hundreds up to
+    #: about p = 250 (shuttle, p = 70: 1.5x faster; satimage, 222: 0.7x-2x; a
+    #: 3000 x 100 x 3 problem, 303: even; letter, 442: 4x slower; digits, 650: 20x
+    #: slower; ``benchmarks/notes.md`` j).
+    newton_max_parameters: int = 250
+    #: The ridge added to the Hessian of the Newton model, relative to its mean
+    #: diagonal: definite along the flat directions, small enough that the
+    #: subproblem crosses them to the next kink of the L1 term.
+    newton_ridge: float = 1e-8
+    #: A Newton step keeps its Hessian for the next step when it was a full step that
+    #: cut the KKT measure to this share or less (0: a fresh Hessian every step).
+    newton_reuse: float = 0.3
+    #: Zero coordinates that join the subproblem's active set at once, the worst first.
+    newton_batch: int = 8
+    #: The subproblem's KKT tolerance, as a share of ``tol``.
+    newton_subproblem_tol: float = 0.1
+    #: Active-set steps of one subproblem at most.
+    newton_max_steps: int = 2000
+    #: Whether L1 fits of cross-entropy in memory run the proximal Newton method
+    #: (:mod:`._newton`); None: :meth:`use_newton`'s rule.
+    newton: bool | None = None
+    #: The most solver parameters (``n_scores (d + 1)``) for which :meth:`use_newton`
+    #: chooses the proximal Newton method.
+    newton_max_parameters: int = 500
+    #: The ridge added to the Hessian of the Newton model, relative to its mean
+    #: diagonal: definite along the flat directions, small enough that the
+    #: subproblem crosses them to the next kink of the L1 term.
+    newton_ridge: float = 1e-8
+    #: Zero coordinates that join the subproblem's active set at once, the worst first.
+    newton_batch: int = 8
+    #: The subproblem's KKT tolerance, as a share of ``tol``.
+    newton_subproblem_tol: float = 0.1
+    #: Active-set steps of one subproblem at most.
+    newton_max_steps: int = 2000
     #: Each smoothing stage of the hinges divides the smoothing by this.
     smoothing_decrease: float = 10.0
     #: Smoothing stages stop once the largest gradient entry is below ``mu`` times
@@ -117,6 +156,14 @@ class SolverSettings:
         return (
             n_variables >= self.wide and n_stored * n_scores < self.working_set_work * n_variables
         )
+
+    def use_newton(self, n_parameters: int) -> bool:
+        """Whether an L1 fit of a loss with a Hessian, in memory, runs the proximal
+        Newton method: ``newton`` if set, else on at most ``newton_max_parameters``
+        parameters, where a Hessian costs about ``n_parameters / 4`` evaluations."""
+        if self.newton is not None:
+            return self.newton
+        return n_parameters <= self.newton_max_parameters
 
 
 #: The settings every estimator fits with.

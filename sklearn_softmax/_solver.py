@@ -49,7 +49,7 @@ class LbfgsResult:
         return self.reason == CONVERGED
 
 
-def _finite(fun: Objective) -> Objective:
+def finite(fun: Objective) -> Objective:
     """``fun`` that raises FloatingPointError instead of returning a non-finite value.
 
     The stationarity is a largest absolute value over every gradient entry: it is
@@ -118,7 +118,7 @@ def minimize_lbfgs(
     at most). The caller sets BLAS's threads (the core runs a whole fit
     on one: ``fun`` brings its own parallelism).
     """
-    evaluate = _LastEvaluation(_finite(fun))
+    evaluate = _LastEvaluation(finite(fun))
     value, _, stationarity = evaluate(x0)
     if stationarity <= tol:
         return LbfgsResult(x0, 0, CONVERGED, stationarity, value=value)
@@ -224,7 +224,7 @@ def minimize_by_smoothing(
     if smoothing_gap(x, smoothing) <= tol:  # a warm start at its final smoothing: check it at tol
         stage_tol = tol
         if warm:
-            value, _, stationarity = _finite(fun_at(smoothing))(x)
+            value, _, stationarity = finite(fun_at(smoothing))(x)
             if stationarity <= tol:
                 return LbfgsResult(x, 0, CONVERGED, stationarity, smoothing, value)
             smoothing = min(smoothing * decrease, highest)

@@ -60,19 +60,25 @@ def load_mnist():
     return X, y
 
 
-def load_r8():
-    """Reuters R8, train split: 5485 x (train vocabulary) CSR term counts, 8 classes."""
+def load_r8_text():
+    """Reuters R8, train split, as text: ``(documents, y)``, 5485 documents (lower-case
+    words separated by spaces), 8 classes."""
     with open(DATA_DIR / "r8" / "r8-train-all-terms.txt") as f:
         docs = [line.rstrip("\n").split("\t", 1) for line in f]
     labels = sorted({label for label, _ in docs})
+    return [text for _, text in docs], np.searchsorted(labels, [label for label, _ in docs])
+
+
+def load_r8():
+    """Reuters R8, train split: 5485 x (train vocabulary) CSR term counts, 8 classes."""
+    texts, y = load_r8_text()
     vocabulary: dict[str, int] = {}
     rows, cols = [], []
-    for i, (_, text) in enumerate(docs):
+    for i, text in enumerate(texts):
         for word in text.split():
             rows.append(i)
             cols.append(vocabulary.setdefault(word, len(vocabulary)))
-    X = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(docs), len(vocabulary)))
-    y = np.searchsorted(labels, [label for label, _ in docs])
+    X = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(vocabulary)))
     return X, y
 
 

@@ -141,8 +141,11 @@ def test_cross_entropy_matches_saga(n_classes, C, l1_ratio):
     assert ours_J <= saga_J * (1 + 1e-6)
     assert abs(ours_J - saga_J) <= 1e-6 * saga_J
     # Same support, where saga's is well determined (|w| < 1e-6 is within what
-    # saga's tol=1e-10 leaves open).
-    assert_same_support(ours.coef_, saga.coef_, undecided_below=1e-6)
+    # saga's tol=1e-10 leaves open) and the optimum unique: with the L1 term alone
+    # and an even number of classes, the objective is flat along each feature's
+    # class sums between its two middle weights (any shift there is optimal).
+    if l1_ratio < 1 or n_classes % 2:
+        assert_same_support(ours.coef_, saga.coef_, undecided_below=1e-6)
     # The problem exercises both: some weights are zero, others not.
     assert 0 < np.sum(saga.coef_ == 0) < saga.coef_.size
 
@@ -697,7 +700,7 @@ def test_warm_refit_of_a_converged_l1_model_runs_at_most_one_iteration(
     X[:, 0] = 50 * X[:, 0] + 200  # badly scaled: the stopping rule is not trivially met
     model = SoftmaxClassifier(**config, C=0.2, l1_ratio=1.0, warm_start=True)
     model.fit(X, y, sample_weight=weight)
-    assert model.n_iter_ > 5 and np.any(model.coef_ == 0)
+    assert model.n_iter_ > 2 and np.any(model.coef_ == 0)
     coef = model.coef_.copy()
     if sparsified:
         model.sparsify()
@@ -768,11 +771,11 @@ def test_r8_l1_is_sparse_and_stationary(shared_data):
 
 
 def fit_with_working_sets(config, X, y, weight, *, on: bool, growth: int = 1, **params):
-    """The core's fit of ``SoftmaxClassifier(**config, **params)``'s problem with
-    working sets forced on (growing from ``growth`` weights) or off, and the sizes of
-    the sets the solver used."""
+    """The core's fit of ``SoftmaxClassifier(**config, **params)``'s problem on the
+    L-BFGS-B path with working sets forced on (growing from ``growth`` weights) or
+    off, and the sizes of the sets the solver used."""
     sets = []
-    settings = SolverSettings(working_sets=on, working_set_growth=growth)
+    settings = SolverSettings(newton=False, working_sets=on, working_set_growth=growth)
     fitted = core.fit(
         X, y, weight, **config, **params, settings=settings,
         callbacks=Callbacks(on_working_set=sets.append),
@@ -829,7 +832,7 @@ def test_working_sets_stop_on_the_kkt_conditions_of_every_weight(l1_ratio):
     iterations, sets = [], []
     fitted = core.fit(
         X, y, weight, C=C, l1_ratio=l1_ratio, tol=1e-5,
-        settings=SolverSettings(working_sets=True, working_set_growth=3),
+        settings=SolverSettings(newton=False, working_sets=True, working_set_growth=3),
         callbacks=Callbacks(
             on_iteration=lambda iteration, *_: iterations.append(iteration),
             on_working_set=sets.append,
