@@ -18,6 +18,9 @@ l1
 cv
     ``SoftmaxClassifierCV(Cs=10, cv=<5 shuffled stratified folds>,
     scoring="neg_log_loss").fit`` on bench_cv.py's data sets.
+cv-l1
+    the same with ``l1_ratios=(0.5, 1.0)`` on satimage, USPS and a textbook problem,
+    ``make_classification(10000, 10 features, 6 informative, 3 classes, seed 0)``.
 
 Prints per row the median time of ``--repeats`` fits of each version, their ratio
 new / old and each version's iterations, and per section the geometric mean of the
@@ -38,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 CV_DATASETS = ["letter", "satimage", "usps", "mnist", "r8"]
 DENSE_REAL = ["letter", "satimage", "shuttle", "usps", "mnist"]
-SECTIONS = ["cross-entropy", "l1", "cv"]
+SECTIONS = ["cross-entropy", "l1", "cv", "cv-l1"]
 
 
 def rows(section: str) -> list[dict]:
@@ -58,7 +61,9 @@ def rows(section: str) -> list[dict]:
             for dtype in ("float64", "float32")
             for l1_ratio in (1.0, 0.5)
         ]
-    return [{"name": name, "cv": True} for name in CV_DATASETS]
+    if section == "cv":
+        return [{"name": name, "cv": True} for name in CV_DATASETS]
+    return [{"name": name, "cv": True, "l1": True} for name in ("satimage", "usps", "textbook")]
 
 
 def serve(tree: Path) -> None:
@@ -71,6 +76,7 @@ def serve(tree: Path) -> None:
     datasets = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(datasets)
     sys.path.insert(0, str(tree))
+    from sklearn.datasets import make_classification
     from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import StandardScaler
 
@@ -83,6 +89,10 @@ def serve(tree: Path) -> None:
     cache: dict = {}
     for line in sys.stdin:
         row = json.loads(line)
+        if row["name"] == "textbook" and "textbook" not in cache:
+            cache["textbook"] = make_classification(
+                n_samples=10000, n_features=10, n_informative=6, n_classes=3, random_state=0
+            )
         if row["name"] not in cache:
             cache[row["name"]] = datasets.load(row["name"])
         X, y = cache[row["name"]]
@@ -90,7 +100,10 @@ def serve(tree: Path) -> None:
             warnings.simplefilter("ignore")
             if row.get("cv"):
                 folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
-                model = SoftmaxClassifierCV(Cs=10, cv=folds, scoring="neg_log_loss")
+                l1_ratios = (0.5, 1.0) if row.get("l1") else (0.0,)
+                model = SoftmaxClassifierCV(
+                    Cs=10, l1_ratios=l1_ratios, cv=folds, scoring="neg_log_loss"
+                )
             else:
                 if row["scaled"]:
                     X = StandardScaler().fit_transform(X)
@@ -125,7 +138,7 @@ class Worker:
 
 def label(row: dict) -> str:
     if row.get("cv"):
-        return row["name"]
+        return row["name"] + (" l1_ratios=(0.5, 1)" if row.get("l1") else "")
     scaled = "standardized" if row["scaled"] else "raw"
     return f"{row['name']} {scaled} {row['dtype']} r={row['l1_ratio']:g}"
 

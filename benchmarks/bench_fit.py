@@ -37,7 +37,11 @@ What it measures, each pair alternately in the same process:
    0.5, ``SoftmaxClassifier(l1_ratio=r)`` against ``LogisticRegression(solver="saga",
    l1_ratio=r)`` at its defaults (``tol=1e-4``, ``max_iter=100``): default-fit times,
    objectives with the L1 term, the time our traced fit takes to reach saga's
-   objective, saga's ConvergenceWarning and the exact zeros of both.
+   objective, saga's ConvergenceWarning and the exact zeros of both;
+7. text (``--text-only`` alone, ``--no-text`` to skip): R8 vectorized four ways
+   (``text_section.py``), C in 0.1, 1, 10, 100, both dtypes, against
+   ``LogisticRegression(max_iter=1000)``: times, iterations and objectives.
+
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ from sklearn_softmax._threads import blas_threads, one_blas_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from text_section import text_section  # imports tests.oracles: after the path
+
 from tests import core, datasets  # the core as the estimator calls it; ../shared/data
 
 DATASETS = ["letter", "satimage", "shuttle", "usps", "mnist", "r8", "synthetic"]
@@ -376,7 +382,7 @@ def l1_section(names, repeats, command):
     return lines
 
 
-def run(names, repeats, with_svc, out: Path, *, l2=True, l1=True, command=""):
+def run(names, repeats, with_svc, out: Path, *, l2=True, l1=True, text=True, command=""):
     """Measure the selected sections; write ``results.md`` (and ``results.png`` with
     the L2 section) to ``out``; return the L2 summary ``{dtype: (mean, largest)}``."""
     command = command or "python benchmarks/bench_fit.py"
@@ -391,6 +397,9 @@ def run(names, repeats, with_svc, out: Path, *, l2=True, l1=True, command=""):
         lines += body
     if l1:
         lines += l1_section(names, repeats, command)
+    if text and "r8" in names:
+        documents, y = datasets.load_r8_text()
+        lines += text_section(documents, y, repeats, command, timed_pair=timed_pair)
     if curves:
         lines += [
             "",
@@ -630,6 +639,10 @@ def main(argv=None):
     sections.add_argument(
         "--l1-only", action="store_true", help="only the L1 / elastic-net comparison with saga"
     )
+    sections.add_argument(
+        "--text-only", action="store_true", help="only the text section (R8 vectorized)"
+    )
+    parser.add_argument("--no-text", action="store_true", help="skip the text section")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args(argv)
     if not datasets.available() and set(args.datasets) - {"synthetic"}:
@@ -642,8 +655,9 @@ def main(argv=None):
         args.repeats,
         not args.no_svc,
         args.out,
-        l2=not args.l1_only,
-        l1=not args.no_l1,
+        l2=not (args.l1_only or args.text_only),
+        l1=not (args.no_l1 or args.text_only),
+        text=not (args.no_text or args.l1_only),
         command=command,
     )
     for dtype, (mean, worst) in summary.items():

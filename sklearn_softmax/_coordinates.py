@@ -22,20 +22,44 @@ class AffinePreconditioner:
     ``theta`` is a flat float64 vector: ``V`` row-major, then ``c`` if there is
     an intercept. ``mu`` is the weighted feature mean (0 without intercept): the
     intercept absorbs the offsets, which otherwise couple it to every weight.
-    ``sigma_j = max(sd_j, 1)`` with ``sd_j`` the weighted spread of feature ``j``
-    about ``mu_j``: features are scaled down to unit spread, never up. The
-    penalty on ``W`` has curvature ``alpha`` in every original coordinate, so
-    dividing a feature by a small spread makes its penalty directions the
-    stiffest of the problem (full standardization takes several times more
-    iterations on wide data: ``benchmarks/notes.md``).
+    ``sigma_j = max(sd_j, floor)`` with ``sd_j`` the weighted spread of feature ``j``
+    about ``mu_j``: features are scaled to unit spread, but never up by more than
+    ``1 / floor``. The penalty on ``W`` has curvature ``alpha`` in every original
+    coordinate, so dividing a feature by a small spread makes its penalty
+    directions the stiffest of the problem (full standardization takes several
+    times more iterations on wide data: ``benchmarks/notes.md``).
+
+    The stopping measure is taken in the coordinates of ``stop_scale`` (the
+    documented ``max(sd_j, 1)``) whatever ``scale`` the solver works in:
+    :meth:`stationarity` rescales each weight's entry by ``scale / stop_scale``.
     """
 
-    def __init__(self, mean: np.ndarray, scale: np.ndarray, n_scores: int, fit_intercept: bool):
+    def __init__(
+        self,
+        mean: np.ndarray,
+        scale: np.ndarray,
+        n_scores: int,
+        fit_intercept: bool,
+        stop_scale: np.ndarray | None = None,
+        inert: np.ndarray | None = None,
+    ):
         self.mean = mean
         self.scale = scale
         self.n_scores = n_scores
         self.fit_intercept = fit_intercept
-        self._shift = mean / scale
+        #: The features in ``theta``: all, or (an index array) those not ``inert``.
+        self.active = slice(None)
+        if inert is not None and inert.any():
+            self.active = np.flatnonzero(~inert)
+        #: The mean and scale of the features in ``theta``.
+        self.active_mean, self.active_scale = mean[self.active], scale[self.active]
+        #: Entries of ``V`` in ``theta``: ``n_scores`` times the features in it.
+        self.n_weights = n_scores * self.active_scale.size
+        self._shift = self.active_mean / self.active_scale
+        #: Per entry of ``V`` (row-major), ``scale / stop_scale``; None where all are 1.
+        self.stop_factor = None
+        if stop_scale is not None and not np.array_equal(stop_scale, scale):
+            self.stop_factor = np.tile(self.active_scale / stop_scale[self.active], n_scores)
 
     @classmethod
     def from_moments(
@@ -49,9 +73,18 @@ class AffinePreconditioner:
     ) -> AffinePreconditioner:
         """``mu = mean`` and ``sigma = max(sd, scale_floor)`` with ``sd`` the root of the
         second moment about ``mean`` (see :func:`~sklearn_softmax._summary.feature_moments`);
-        1 for a constant feature."""
+        1 for a constant feature. The stopping measure's coordinates use ``max(sd, 1)``.
+
+        Features of no spread (zero second moment: constant with an intercept, zero
+        in every sample without one) are inert: the loss does not depend on their
+        weights, the penalty pulls those to 0, so their optimum is 0 and ``theta``
+        leaves them out (hashed text features: most of 2^18 columns empty).
+        """
         scale = np.sqrt(np.maximum(second_moment, scale_floor**2))
-        return cls(mean, np.where(scale > 0, scale, 1.0), n_scores, fit_intercept)
+        stop_scale = np.sqrt(np.maximum(second_moment, 1.0))
+        scale = np.where(scale > 0, scale, 1.0)
+        inert = ~(second_moment > 0)
+        return cls(mean, scale, n_scores, fit_intercept, stop_scale, inert)
 
     @classmethod
     def identity(cls, n_features: int, *, n_scores: int, fit_intercept: bool):
@@ -66,7 +99,7 @@ class AffinePreconditioner:
     @property
     def size(self) -> int:
         """Length of ``theta``."""
-        return self.n_scores * (self.mean.size + int(self.fit_intercept))
+        return self.n_weights + self.n_scores * int(self.fit_intercept)
 
     def penalty(self, theta: np.ndarray, grad_W: np.ndarray, grad_b: np.ndarray):
         """``(0, dF/dtheta)``: no penalty beyond the objective's own (see :class:`L1Split`)."""
@@ -79,23 +112,41 @@ class AffinePreconditioner:
         ``dF/db = 0``) does not grow with a feature's scale, so ``tol`` asks the same
         accuracy of a feature in any unit; ``dF/dW`` of a feature of spread 1e5 is
         1e5 times larger and can stay above ``tol`` at the optimum's rounding.
+        Each weight's entry in the coordinates of ``stop_scale``. (The inert
+        features' entries are 0 at their weights' optimum, 0.)
         """
-        return max(float(grad.max(initial=0.0)), -float(grad.min(initial=0.0)))
+        if self.stop_factor is None:
+            return max(float(grad.max(initial=0.0)), -float(grad.min(initial=0.0)))
+        weights = np.abs(grad[: self.n_weights])
+        weights *= self.stop_factor
+        intercepts = np.abs(grad[self.n_weights :])
+        # np.max: a NaN must come out
+        return float(np.max([weights.max(initial=0.0), intercepts.max(initial=0.0)]))
+
+    def weights(self, theta: np.ndarray) -> np.ndarray:
+        """``V`` (n_scores, features in ``theta``) of ``theta``: a view."""
+        return theta[: self.n_weights].reshape(self.n_scores, -1)
 
     def to_model(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(W, b)`` from ``theta``."""
-        n_weights = self.n_scores * self.mean.size
-        W = theta[:n_weights].reshape(self.n_scores, -1) / self.scale
+        """``(W, b)`` from ``theta`` (the inert features' weights 0)."""
+        active = self.weights(theta) / self.active_scale
+        if isinstance(self.active, slice):
+            W = active
+        else:
+            W = np.zeros((self.n_scores, self.mean.size))
+            W[:, self.active] = active
         if not self.fit_intercept:
             return W, np.zeros(self.n_scores)
-        return W, theta[n_weights:] - W @ self.mean
+        return W, theta[self.n_weights :] - active @ self.active_mean
 
     def to_solver(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """``theta`` from ``(W, b)``."""
-        V = np.asarray(W, dtype=np.float64) * self.scale
+        """``theta`` from ``(W, b)`` (the inert features' weights dropped: their
+        optimum is 0)."""
+        active = np.asarray(W, dtype=np.float64)[:, self.active]
+        V = active * self.active_scale
         if not self.fit_intercept:
             return V.ravel()
-        return np.concatenate([V.ravel(), b + W @ self.mean])
+        return np.concatenate([V.ravel(), b + active @ self.active_mean])
 
     def gradient_to_solver(self, grad_W: np.ndarray, grad_b: np.ndarray) -> np.ndarray:
         """``dF/dtheta`` from ``dF/dW`` and ``dF/db``.
@@ -103,12 +154,12 @@ class AffinePreconditioner:
         ``dF/dV = (dF/dW - dF/db mu^T) / sigma`` and ``dF/dc = dF/db``.
         """
         grad = np.empty(self.size)
-        n_weights = self.n_scores * self.mean.size
-        grad_V = grad[:n_weights].reshape(self.n_scores, -1)
-        np.divide(grad_W, self.scale, out=grad_V)
+        grad_V = self.weights(grad)
+        np.divide(grad_W[:, self.active], self.active_scale, out=grad_V)
         if self.fit_intercept:
-            grad_V -= np.multiply.outer(grad_b, self._shift)
-            grad[n_weights:] = grad_b
+            for row, slope in zip(grad_V, grad_b, strict=True):  # no n_scores x d temporary
+                row -= slope * self._shift
+            grad[self.n_weights :] = grad_b
         return grad
 
 
@@ -122,7 +173,8 @@ class L1Split:
     keeps the signs; centering moves only the intercept. A weight at both bounds
     is an exact zero.
 
-    ``free``: the indices (into ``W`` row-major) of the weights the solver may move,
+    ``free``: the indices (into ``V`` row-major, the base's features in ``theta``) of
+    the weights the solver may move,
     all of them if None; the others are held at exactly zero (a working set,
     :meth:`restricted`).
     """
@@ -131,13 +183,13 @@ class L1Split:
         self.base = base
         self.strength = strength
         self.free = free
-        self._n_weights = base.n_scores * base.mean.size
+        self._n_weights = base.n_weights
         self._pick = slice(None) if free is None else free
         self._n_free = self._n_weights if free is None else free.size
         n_intercepts = base.size - self._n_weights
         self.bounds = [(0.0, None)] * (2 * self._n_free) + [(None, None)] * n_intercepts
         #: ``a / sigma_j`` for each entry of ``P`` (and ``N``), row-major.
-        self._slope = np.tile(strength / base.scale, base.n_scores)[self._pick]
+        self._slope = np.tile(strength / base.active_scale, base.n_scores)[self._pick]
 
     def restricted(self, free: np.ndarray) -> L1Split:
         """The same coordinates with only the weights ``free`` (sorted indices) free."""
@@ -158,6 +210,12 @@ class L1Split:
         values = np.zeros(self._n_weights)
         values[self.free] = free_values
         return values
+
+    def weights(self, theta: np.ndarray) -> np.ndarray:
+        """``V = P - N`` of every weight of the base's ``theta``, row-major (0 where
+        not free)."""
+        P, N, _ = self._split(theta)
+        return self._all_weights(P - N)
 
     def to_model(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         P, N, c = self._split(theta)
@@ -204,13 +262,14 @@ class L1Split:
         weight, with ``g = dF/dV`` and ``t = a / sigma``, ``|g + t sign(V)|`` where
         ``V != 0`` and ``max(0, |g| - t)`` where ``V = 0``; and the intercepts' largest
         ``|dF/dc|``. The KKT conditions on ``W``, each entry divided by its feature's
-        ``sigma`` (see :meth:`AffinePreconditioner.stationarity`)."""
+        stopping scale (see :meth:`AffinePreconditioner.stationarity`)."""
         P, N, _ = self._split(theta)
         m = self._n_free
         grad_V, grad_c = grad[:m] - self._slope, grad[2 * m :]
-        return minimum_norm_subgradient(P - N, grad_V, self._slope), float(
-            np.abs(grad_c).max(initial=0.0)
-        )
+        per_weight = minimum_norm_subgradient(P - N, grad_V, self._slope)
+        if self.base.stop_factor is not None:
+            per_weight *= self.base.stop_factor[self._pick]
+        return per_weight, float(np.abs(grad_c).max(initial=0.0))
 
     def stationarity(self, theta: np.ndarray, grad: np.ndarray) -> float:
         """The KKT measure: the largest entry of :meth:`violations`."""
@@ -225,10 +284,10 @@ class L1Penalty:
     def __init__(self, base: AffinePreconditioner, strength: float):
         self.base = base
         self.strength = strength
-        self._n_weights = base.n_scores * base.mean.size
+        self._n_weights = base.n_weights
         #: ``a / sigma_j`` for each entry of ``theta`` (0 for the intercepts).
         self.slopes = np.zeros(base.size)
-        self.slopes[: self._n_weights] = np.tile(strength / base.scale, base.n_scores)
+        self.slopes[: self._n_weights] = np.tile(strength / base.active_scale, base.n_scores)
 
     def value(self, theta: np.ndarray) -> float:
         return float(self.slopes @ np.abs(theta))
@@ -237,6 +296,8 @@ class L1Penalty:
         """As :meth:`L1Split.violations`, with ``grad = dF/dtheta`` of the smooth part."""
         m = self._n_weights
         per_weight = minimum_norm_subgradient(theta[:m], grad[:m], self.slopes[:m])
+        if self.base.stop_factor is not None:
+            per_weight *= self.base.stop_factor
         return per_weight, float(np.abs(grad[m:]).max(initial=0.0))
 
     def stationarity(self, theta: np.ndarray, grad: np.ndarray) -> float:

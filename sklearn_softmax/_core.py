@@ -219,7 +219,7 @@ def _coordinates(summary, weights, n_scores: int, fit_intercept: bool, settings)
         second,
         n_scores=n_scores,
         fit_intercept=fit_intercept,
-        scale_floor=settings.scale_floor,
+        scale_floor=settings.floor(float(np.sqrt(second.sum()))),
     )
 
 

@@ -43,9 +43,9 @@ def hessian(
     """``d^2 F / d theta^2``, shape ``(theta.size, theta.size)``, float64, summed over
     ``n_lanes`` threads (each on contiguous rows)."""
     n_scores, fit_intercept = coordinates.n_scores, coordinates.fit_intercept
-    n_features = coordinates.mean.size
+    n_features = coordinates.active_scale.size  # the features in theta
     width = n_features + int(fit_intercept)
-    n_weights = n_scores * n_features
+    n_weights = coordinates.n_weights
     model = np.empty((n_scores, width))
     model[:, :n_features] = theta[:n_weights].reshape(n_scores, n_features)
     if fit_intercept:
@@ -68,7 +68,7 @@ def hessian(
     order = _theta_order(n_scores, n_features, fit_intercept)
     H = layout[np.ix_(order, order)]
     H[np.arange(n_weights), np.arange(n_weights)] += objective.alpha / np.tile(
-        coordinates.scale**2, n_scores
+        coordinates.active_scale**2, n_scores
     )
     return H
 
@@ -77,11 +77,12 @@ def _add_block(total, objective: LinearObjective, model, coordinates, start: int
     """Add rows ``start:stop``'s share to ``total`` (layout: class-major blocks of
     ``x~``'s columns, the intercept's last)."""
     X = objective.X[start:stop]
-    X = X.toarray() if sp.issparse(X) else X
+    X = (X.toarray() if sp.issparse(X) else X)[:, coordinates.active]
     n_scores, width = model.shape
+    n_features = coordinates.active_scale.size
     features = np.empty((stop - start, width))
-    np.subtract(X, coordinates.mean, out=features[:, : coordinates.mean.size])
-    features[:, : coordinates.mean.size] /= coordinates.scale
+    np.subtract(X, coordinates.active_mean, out=features[:, :n_features])
+    features[:, :n_features] /= coordinates.active_scale
     if coordinates.fit_intercept:
         features[:, -1] = 1.0
     Z = model @ features.T

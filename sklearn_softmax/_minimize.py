@@ -149,7 +149,7 @@ def minimize_on_working_sets(
     Crammer-Singer fit reached ``max_iter``.)
     """
     tol, growth = run.tol, run.settings.working_set_growth
-    free = np.flatnonzero(split.to_model(theta0)[0])
+    free = np.flatnonzero(split.weights(theta0))
     theta, n_iter, result = theta0, 0, None
     while True:
         _, grad_W, grad_b = objective.value_gradient(*split.to_model(theta))

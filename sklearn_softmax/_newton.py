@@ -53,7 +53,7 @@ def minimize_by_newton(
         grad = coordinates.gradient_to_solver(grad_W, grad_b)
         return value + penalty.value(theta), grad, penalty.stationarity(theta, grad)
 
-    width = coordinates.mean.size + int(coordinates.fit_intercept)
+    width = coordinates.active_scale.size + int(coordinates.fit_intercept)
     work = hessian_work(objective.n_samples, coordinates.n_scores, width)
     n_lanes = settings.lanes(work, run.threads)
 

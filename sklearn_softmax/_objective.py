@@ -171,7 +171,8 @@ class LinearObjective:
             )
             return (
                 _weighted_sum(per_sample, weights),
-                grad_W.astype(np.float64, copy=False),
+                # one pass: C-ordered float64 (a sparse product comes transposed)
+                np.asarray(grad_W, dtype=np.float64, order="C"),
                 G.sum(axis=1).astype(np.float64),
                 y.size,
             )
@@ -179,7 +180,7 @@ class LinearObjective:
         lanes = self._sum_over_blocks(block_sum, W, b)
         value = float(sum(lane[0] for lane in lanes))
         self.rows_scored = int(sum(lane[3] for lane in lanes))
-        grad_W = np.ascontiguousarray(lanes[0][1])
+        grad_W = lanes[0][1]
         grad_b = lanes[0][2]
         for _, lane_grad_W, lane_grad_b, _ in lanes[1:]:
             grad_W += lane_grad_W
@@ -188,7 +189,7 @@ class LinearObjective:
             grad_b[:] = 0.0
         if self.alpha:
             value += 0.5 * self.alpha * float(np.vdot(W, W))
-            grad_W += self.alpha * W
+            grad_W += self.alpha * W  # (one temporary of W's size)
         return value, grad_W, grad_b
 
     def value(self, W: np.ndarray, b: np.ndarray) -> float:

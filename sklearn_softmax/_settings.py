@@ -99,13 +99,28 @@ class SolverSettings:
     #: L-BFGS works on centered, scaled features (:mod:`._coordinates`); False: on
     #: ``(W, b)`` itself, for comparisons.
     precondition: bool = True
-    #: Features are divided by ``max(sd, scale_floor)`` (a constant feature by 1):
-    #: scaled down to unit spread, never up; full standardization (0) took 3 to 6
-    #: times the iterations on R8 and MNIST (notes.md a).
+    #: Features are divided by ``max(sd, floor)`` (a constant feature by 1), the
+    #: floor at most ``scale_floor``: scaled to unit spread, never up past ``1 /
+    #: floor``. Full standardization (0) took 3 to 6 times the iterations on R8 and
+    #: MNIST (notes.md a), floors of 0.1 and 0.3 up to twice as many on R8's counts,
+    #: MNIST and USPS (notes.md j).
     scale_floor: float = 1.0
+    #: ... and at most this times the data's total spread ``sqrt(sum_j sd_j^2)``
+    #: (:meth:`floor`): on TF-IDF rows (unit norm, total spread about 1, no
+    #: feature's spread above 0.2) a floor of 1 left the coordinates unscaled and
+    #: took 2 to 3 times the iterations of a floor of 0.2 to 0.3 (notes.md j). Data
+    #: of total spread above ``scale_floor / scale_floor_per_spread`` keep
+    #: ``scale_floor``.
+    scale_floor_per_spread: float = 0.2
     #: L1-split coordinates (L-BFGS-B's bounds) also at ``l1_ratio=0`` if True; None:
     #: only with an L1 term. For comparisons.
     split: bool | None = None
+
+    def floor(self, total_spread: float) -> float:
+        """The scale floor of data of total spread ``sqrt(sum_j sd_j^2)``:
+        ``min(scale_floor, scale_floor_per_spread * total_spread)`` (positive)."""
+        floor = min(self.scale_floor, self.scale_floor_per_spread * total_spread)
+        return floor if floor > 0 else self.scale_floor
 
     def evaluation_work(self, n_stored: int, n_samples: int, n_scores: int, dtype) -> float:
         """An evaluation's work in float64 multiply-adds: one product over the stored

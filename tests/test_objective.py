@@ -140,3 +140,31 @@ def test_a_short_history_on_wide_data_reaches_the_same_optimum():
     assert all(fit.converged for fit in fits)
     values = [objective(fit.W, fit.b, X, y, C=10.0) for fit in fits]
     assert values[0] == pytest.approx(values[1], rel=1e-6)
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+def test_inert_features_are_left_out_and_get_zero_weights(container, l1_ratio):
+    """Empty columns (and, with an intercept, constant ones) do not change the loss:
+    their weights' optimum is 0. The solver leaves them out of its variables; the fit
+    equals the fit without them, their weights exact zeros. Without an intercept a
+    constant column is not inert (its weight acts as one)."""
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 3, 200)
+    X = rng.standard_normal((200, 4)) + y[:, None] * [0.5, -0.3, 0.0, 0.2]
+    padded = np.hstack([np.zeros((200, 3)), X[:, :2], np.full((200, 1), 7.0), X[:, 2:]])
+    inert = [0, 1, 2, 5]
+    fits = {
+        name: core.fit(container(data), y, l1_ratio=l1_ratio, tol=1e-9, max_iter=20_000)
+        for name, data in (("plain", X), ("padded", padded))
+    }
+    assert np.all(fits["padded"].W[:, inert] == 0)
+    kept = np.delete(fits["padded"].W, inert, axis=1)
+    np.testing.assert_allclose(kept, fits["plain"].W, atol=1e-6)
+    problem, _, _ = core.problem(container(padded), y)
+    summary = problem.data.summarize()
+    mean, second = feature_moments(summary.moments, np.ones(3), center=True)
+    coordinates = AffinePreconditioner.from_moments(mean, second, n_scores=3, fit_intercept=True)
+    assert coordinates.size == 3 * (4 + 1)
+    without_intercept = core.fit(container(padded), y, fit_intercept=False)
+    assert np.all(without_intercept.W[:, :3] == 0) and np.all(without_intercept.W[:, 5] != 0)
