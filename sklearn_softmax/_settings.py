@@ -72,22 +72,6 @@ class SolverSettings:
     newton_subproblem_tol: float = 0.1
     #: Active-set steps of one subproblem at most.
     newton_max_steps: int = 2000
-    #: Whether L1 fits of cross-entropy in memory run the proximal Newton method
-    #: (:mod:`._newton`); None: :meth:`use_newton`'s rule.
-    newton: bool | None = None
-    #: The most solver parameters (``n_scores (d + 1)``) for which :meth:`use_newton`
-    #: chooses the proximal Newton method.
-    newton_max_parameters: int = 500
-    #: The ridge added to the Hessian of the Newton model, relative to its mean
-    #: diagonal: definite along the flat directions, small enough that the
-    #: subproblem crosses them to the next kink of the L1 term.
-    newton_ridge: float = 1e-8
-    #: Zero coordinates that join the subproblem's active set at once, the worst first.
-    newton_batch: int = 8
-    #: The subproblem's KKT tolerance, as a share of ``tol``.
-    newton_subproblem_tol: float = 0.1
-    #: Active-set steps of one subproblem at most.
-    newton_max_steps: int = 2000
     #: Each smoothing stage of the hinges divides the smoothing by this.
     smoothing_decrease: float = 10.0
     #: Smoothing stages stop once the largest gradient entry is below ``mu`` times
