@@ -59,9 +59,11 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
 
     Minimizes ``J(W, b) = C sum_i s_i c_{y_i} loss(W x_i + b, y_i) + r ||W||_1
     + (1 - r) / 2 ||W||_F^2`` with sample weights ``s``, class weights ``c``,
-    ``r = l1_ratio`` and an unpenalized intercept. With ``r > 0`` the weights are
-    split into positive and negative parts bounded below by 0 (L-BFGS-B's bounds),
-    and weights that are zero at the optimum come out as exact zeros.
+    ``r = l1_ratio`` and an unpenalized intercept. With ``r > 0``, cross-entropy on
+    few parameters is minimized by a proximal Newton method, and otherwise the
+    weights are split into positive and negative parts bounded below by 0
+    (L-BFGS-B's bounds); weights that are zero at the optimum come out as exact
+    zeros.
 
     Parameters
     ----------
@@ -103,7 +105,7 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         objective ends at least as low) and ``1e-4`` for the hinge losses, which
         pay more for each digit (figures: ``benchmarks/notes.md``).
     max_iter : int, default=5000
-        Maximum number of L-BFGS iterations, all smoothing stages of a hinge
+        Maximum number of solver iterations, all smoothing stages of a hinge
         fit together; set with room above what raw, unscaled real data sets need
         (``benchmarks/notes.md``).
     warm_start : bool, default=False
@@ -129,15 +131,15 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
     intercept_ : ndarray of shape (n_classes,), or (1,) for two classes
         The unpenalized intercepts ``b`` (zeros if ``fit_intercept=False``).
     n_iter_ : int
-        L-BFGS iterations run (all smoothing stages together); 0 when a warm
-        start already met the stopping rule.
+        Solver iterations run: L-BFGS's (all smoothing stages together), or the
+        proximal Newton method's; 0 when a warm start already met the stopping rule.
     loss_curve_ : list of float
         The objective ``J / (C sum of weights)`` after each iteration (with
         ``C = inf``: the weighted mean loss). For the hinge losses, the smoothed
         objective of the stage running at that iteration (an upper bound).
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen in ``fit``. Defined only when ``X`` has
         feature names that are all strings (a pandas DataFrame).
 

@@ -78,7 +78,7 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
     tol : float or None, default=None
         The stopping rule of every fit, as ``SoftmaxClassifier``'s.
     max_iter : int, default=5000
-        Maximum L-BFGS iterations of each fit.
+        Maximum solver iterations of each fit.
     verbose : int, default=0
         Passed to every fit (see ``SoftmaxClassifier``).
 
@@ -98,7 +98,7 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         Each fold's coefficients: ``n_columns = n_features + fit_intercept``, the
         intercept the last column when fitted; ``n_scores`` is 1 for two classes.
     n_iter_ : ndarray of shape (n_folds, n_l1_ratios, n_Cs)
-        L-BFGS iterations of each point's fit (warm-started along the path).
+        Solver iterations of each point's fit (warm-started along the path).
     classes_ : ndarray of shape (n_classes,)
         The class labels.
     coef_ : ndarray of shape (n_classes, n_features), or (1, n_features) for two classes
@@ -107,7 +107,7 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         Its intercepts.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen in ``fit``, when they are all strings.
 
     See Also

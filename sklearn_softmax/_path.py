@@ -24,7 +24,7 @@ class SoftmaxPath(NamedTuple):
     intercepts: np.ndarray
     #: (n_Cs,): the ``C`` of each point, in the order given.
     Cs: np.ndarray
-    #: (n_Cs,): L-BFGS iterations of each point's fit (0 when its start was optimal).
+    #: (n_Cs,): solver iterations of each point's fit (0 when its start was optimal).
     n_iter: np.ndarray
 
 
@@ -102,14 +102,14 @@ def softmax_path(
     tol : float or None, default=None
         The stopping rule of every point, as ``SoftmaxClassifier``'s.
     max_iter : int, default=5000
-        Maximum L-BFGS iterations of each point.
+        Maximum solver iterations of each point.
 
     Returns
     -------
     path : SoftmaxPath
         A named tuple ``(coefs, intercepts, Cs, n_iter)``: ``coefs`` of shape
         (n_Cs, n_scores, n_features), ``intercepts`` (n_Cs, n_scores), ``Cs``
-        (n_Cs,) in the order given, and the L-BFGS iterations of each point
+        (n_Cs,) in the order given, and the solver iterations of each point
         (n_Cs,); ``n_scores`` is 1 for two classes, else the number of classes.
 
     See Also

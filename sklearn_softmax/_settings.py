@@ -55,10 +55,10 @@ class SolverSettings:
     #: The most solver parameters (``n_scores (d + 1)``) for which :meth:`use_newton`
     #: chooses the proximal Newton method: a Hessian costs about ``p / 4``
     #: evaluations, and Newton's 5 to 35 iterations beat L-BFGS-B's hundreds up to
-    #: about p = 250 (shuttle, p = 70: 1.5x faster; satimage, 222: 0.7x-2x; a
-    #: 3000 x 100 x 3 problem, 303: even; letter, 442: 4x slower; digits, 650: 20x
-    #: slower; ``benchmarks/notes.md`` j).
-    newton_max_parameters: int = 250
+    #: a few hundred parameters (shuttle, p = 70: 1.5x faster; satimage, 222: 0.7x-2x;
+    #: 3000 x 100 x 3 problems, 303: even in time, where L-BFGS-B stalled in 7 of 24
+    #: fits; letter, 442: 4x slower; digits, 650: 20x slower; ``benchmarks/notes.md`` j).
+    newton_max_parameters: int = 400
     #: The ridge added to the Hessian of the Newton model, relative to its mean
     #: diagonal: definite along the flat directions, small enough that the
     #: subproblem crosses them to the next kink of the L1 term.
