@@ -138,9 +138,7 @@ def fit_data(X, y, sample_weight=None, *, estimator=None, in_memory: bool = Fals
     check_classification_targets(y)
     classes = np.unique(y)
     check_targets(classes, name)
-    sample_weight = _check_sample_weight(
-        sample_weight, X, dtype=np.float64, ensure_non_negative=True
-    )
+    sample_weight = checked_sample_weight(sample_weight, X)
     return InMemoryData(X, encode_labels(y, classes), sample_weight, classes)
 
 
@@ -173,6 +171,16 @@ def validate_chunk(X, sample_weight: np.ndarray, estimator_name: str) -> None:
         input_name="X",
     )
     # All-zero weights are an error of the whole data, not of one chunk (the core's).
-    _check_sample_weight(
-        sample_weight, X, dtype=np.float64, ensure_non_negative=True, allow_all_zero_weights=True
+    checked_sample_weight(sample_weight, X, allow_all_zero=True)
+
+
+def checked_sample_weight(sample_weight, X, *, allow_all_zero: bool = False) -> np.ndarray:
+    """``sample_weight`` as float64 of ``X``'s length (all 1 if None), finite and
+    non-negative, with scikit-learn's messages; and, unless ``allow_all_zero``, with
+    a non-zero entry (scikit-learn 1.9's wording, which 1.7 does not check)."""
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
+    if not allow_all_zero and not np.any(sample_weight):
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return sample_weight

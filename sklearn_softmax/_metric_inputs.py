@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import column_or_1d
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import _check_sample_weight
 
 from ._caller import warn_at_caller
+from ._data import checked_sample_weight
 
 #: The dtypes log_loss keeps its probabilities in; each is clipped with its own eps.
 PROBA_DTYPES = (np.float64, np.float32, np.float16)
@@ -132,7 +132,5 @@ def average(losses: np.ndarray, sample_weight, normalize: bool) -> float:
     """
     if sample_weight is None:
         return float(losses.mean() if normalize else losses.sum())
-    sample_weight = _check_sample_weight(
-        sample_weight, losses, dtype=np.float64, ensure_non_negative=True
-    )
+    sample_weight = checked_sample_weight(sample_weight, losses)
     return float(np.average(losses, weights=sample_weight) if normalize else losses @ sample_weight)

@@ -123,6 +123,7 @@ def assert_same_support(coef, reference, *, undecided_below):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.recent_oracle
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5], ids=["l1", "elasticnet"])
 @pytest.mark.parametrize(
     ("n_classes", "C"),

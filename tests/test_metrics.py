@@ -260,6 +260,7 @@ def test_crammer_singer_labels_and_weights_like_hinge_loss(y, labels):
 # --- bad input ---------------------------------------------------------------------
 
 
+@pytest.mark.recent_oracle
 @pytest.mark.parametrize(
     ("y", "proba", "kwargs"),
     [
@@ -285,6 +286,7 @@ def test_bad_probabilities_raise_log_losss_error(y, proba, kwargs):
         cross_entropy_loss(y, proba, **kwargs)
 
 
+@pytest.mark.recent_oracle
 @pytest.mark.parametrize(
     ("y", "proba", "kwargs", "message"),
     [
