@@ -157,8 +157,12 @@ class AffinePreconditioner:
         grad_V = self.weights(grad)
         np.divide(grad_W[:, self.active], self.active_scale, out=grad_V)
         if self.fit_intercept:
-            for row, slope in zip(grad_V, grad_b, strict=True):  # no n_scores x d temporary
-                row -= slope * self._shift
+            # An infinite dF/db (an overflowed evaluation) times a zero shift is NaN:
+            # the gradient is not finite either way, which the solver's stationarity
+            # check reports as an error; the arithmetic need not warn first.
+            with np.errstate(invalid="ignore"):
+                for row, slope in zip(grad_V, grad_b, strict=True):  # no n_scores x d temporary
+                    row -= slope * self._shift
             grad[self.n_weights :] = grad_b
         return grad
 

@@ -12,7 +12,9 @@ import pytest
 
 from sklearn_softmax import SoftmaxClassifier, SoftmaxClassifierCV, metrics
 
-numpydoc_validation = pytest.importorskip("numpydoc.validate")
+numpydoc_validation = pytest.importorskip(
+    "numpydoc.validate", reason='numpydoc is absent: pip install -e ".[test]"'
+)
 
 IGNORED = {"RT02", "GL01", "GL02"}
 IGNORED_FOR_METHODS = {"ES01", "SA01", "EX01"}

@@ -15,7 +15,7 @@ from tests.oracles import kkt_violation, make_problem, solver_scales
 # Tolerances near 1e-8 and below are what these comparisons need; where double
 # precision cannot certify them, the fit says so with this warning.
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:L-BFGS stopped because the objective no longer decreases"
+    "ignore:L-BFGS stopped because no step decreases the objective"
     ":sklearn.exceptions.ConvergenceWarning"
 )
 
