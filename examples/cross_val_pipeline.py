@@ -1,13 +1,12 @@
-"""cross_val_score with the library's scorers on a pipeline, for several classifiers.
+"""
+cross_val_score with the library's scorers on a pipeline, for several classifiers
+=================================================================================
 
 Any classifier with predict_proba or decision_function can be scored by the
 cross-entropy and hinge scorers; their labels come from the fitted estimator, so
-folds that lack a class still get a finite score. Saves ``cross_val_pipeline.png``.
+folds that lack a class still get a finite score.
 """
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from sklearn.datasets import load_wine
 from sklearn.linear_model import LogisticRegression
@@ -46,5 +45,4 @@ for axis, metric in zip(axes, ["cross-entropy", "hinge"], strict=True):
     )
     axis.set_xlabel(f"5-fold {metric} (lower is better)")
 figure.tight_layout()
-figure.savefig("cross_val_pipeline.png", dpi=110)
-print("saved cross_val_pipeline.png")
+plt.show()

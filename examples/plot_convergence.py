@@ -1,4 +1,6 @@
-"""Convergence curves (loss_curve_) with and without feature scaling.
+"""
+Convergence curves (``loss_curve_``) with and without feature scaling
+=====================================================================
 
 Raw measurements come with their own units and offsets; here the digits, each pixel
 given its own scale and offset. ``SoftmaxClassifier`` solves the problem in exactly
@@ -7,14 +9,11 @@ many iterations on the raw features as on standardized ones, not hundreds of tim
 (left; two different problems, since the penalty acts on different weights, each
 drawn against its own optimum). On the raw features, ``LogisticRegression`` solves the same problem
 without the reparametrization (right; its objective after ``max_iter=k``
-iterations, refitted for each ``k``). Saves ``convergence.png``.
+iterations, refitted for each ``k``).
 """
 
 import warnings
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
@@ -82,5 +81,4 @@ figure.suptitle(
     f"digits (1797 x 64, 10 classes), each pixel given a random scale and offset; C = {C}"
 )
 figure.tight_layout()
-figure.savefig("convergence.png", dpi=110)
-print("saved convergence.png")
+plt.show()

@@ -1,16 +1,15 @@
-"""Choosing C by cross-validation for each loss with SoftmaxClassifierCV.
+"""
+Choosing C by cross-validation for each loss with SoftmaxClassifierCV
+=====================================================================
 
 On the digits, each loss's path of 12 Cs is fitted in one warm-started sweep per
 fold and scored by the loss itself (the default scoring: the penalty is chosen on
 the model's own loss). Each panel shows the mean held-out loss against ``C``, the
-spread over the 5 folds, and the chosen ``C_``. Saves ``cv_path.png``.
+spread over the 5 folds, and the chosen ``C_``.
 """
 
 import time
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
@@ -48,5 +47,4 @@ for axis, (title, config) in zip(axes, configurations.items(), strict=True):
     )
 figure.suptitle("digits (1797 x 64, 10 classes): 5-fold cross-validation of C for each loss")
 figure.tight_layout()
-figure.savefig("cv_path.png", dpi=100)
-print("saved cv_path.png")
+plt.show()

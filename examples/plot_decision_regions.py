@@ -1,12 +1,11 @@
-"""Decision regions of each loss on a two-dimensional three-class problem.
+"""
+Decision regions of each loss on a two-dimensional three-class problem
+======================================================================
 
 Fits ``SoftmaxClassifier`` with every loss on the same overlapping blobs and draws
-where each predicts which class. Saves ``decision_regions.png``.
+where each predicts which class.
 """
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_blobs
@@ -41,5 +40,4 @@ axes[0].set_ylabel("feature x2")
 axes[0].legend(title="true class (shaded: predicted)", loc="upper left", fontsize=8)
 figure.suptitle("Decision regions of each loss: make_blobs, 300 samples, 3 overlapping classes")
 figure.tight_layout()
-figure.savefig("decision_regions.png", dpi=100)
-print("saved decision_regions.png")
+plt.show()

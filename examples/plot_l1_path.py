@@ -1,16 +1,14 @@
-"""L1 regularization path: coefficients against ``C`` on the breast-cancer data.
+"""
+L1 regularization path: coefficients against ``C`` on the breast-cancer data
+============================================================================
 
 ``SoftmaxClassifier(l1_ratio=1)`` fits ``C sum_i loss_i + ||w||_1``: a strong penalty
 (small ``C``) keeps few features, with every other coefficient exactly zero. The
 path is swept from the strongest penalty to the weakest, each fit warm-started from
 the previous one. Left: each standardized feature's coefficient against ``C``;
 right: the number of non-zero coefficients and the cross-validated accuracy.
-Saves ``l1_path.png``.
 """
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_breast_cancer
@@ -54,5 +52,5 @@ twin.semilogx(Cs[::4], accuracy, "s--", color="tab:red", label="5-fold CV accura
 twin.set_ylabel("cross-validated accuracy", color="tab:red")
 right.set_title("Sparsity and accuracy along the path")
 figure.tight_layout()
-figure.savefig("l1_path.png", dpi=110)
 print(f"{nonzeros[0]} non-zero coefficients at C={Cs[0]:.0e}, {nonzeros[-1]} at C={Cs[-1]:.0e}")
+plt.show()

@@ -1,14 +1,13 @@
-"""The losses as functions of the margin, the picture the loss-function tutorials draw.
+"""
+The losses as functions of the margin, the picture the loss-function tutorials draw
+===================================================================================
 
 For one sample, write ``m = z_y - max_{k != y} z_k`` (the margin of the true class over
 the best other one). With the other scores tied, every loss of ``sklearn_softmax`` is a
 function of ``m`` alone; the zero-one loss ``1[m <= 0]`` is what they all bound.
-Computed with the library's own metrics on three classes. Saves ``loss_functions.png``.
+Computed with the library's own metrics on three classes.
 """
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.special import softmax
@@ -49,5 +48,4 @@ axis.set_ylim(0, 5)
 axis.legend()
 axis.set_title("Losses of sklearn_softmax, three classes")
 figure.tight_layout()
-figure.savefig("loss_functions.png", dpi=110)
-print("saved loss_functions.png")
+plt.show()

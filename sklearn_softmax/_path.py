@@ -16,15 +16,24 @@ from ._losses import LossSpec
 
 
 class SoftmaxPath(NamedTuple):
-    """What :func:`softmax_path` returns (unpacks as a tuple)."""
+    """What :func:`softmax_path` returns: a named tuple, which unpacks as
+    ``coefs, intercepts, Cs, n_iter``.
 
-    #: (n_Cs, n_scores, n_features): ``W`` at each ``C``; ``n_scores`` is 1 for two classes.
+    Attributes
+    ----------
+    coefs : ndarray of shape (n_Cs, n_scores, n_features)
+        ``W`` at each ``C``; ``n_scores`` is 1 for two classes, else the number of classes.
+    intercepts : ndarray of shape (n_Cs, n_scores)
+        ``b`` at each ``C`` (zeros without an intercept).
+    Cs : ndarray of shape (n_Cs,)
+        The ``C`` of each point, in the order given.
+    n_iter : ndarray of shape (n_Cs,)
+        Solver iterations of each point's fit (0 when its start was already optimal).
+    """
+
     coefs: np.ndarray
-    #: (n_Cs, n_scores): ``b`` at each ``C``.
     intercepts: np.ndarray
-    #: (n_Cs,): the ``C`` of each point, in the order given.
     Cs: np.ndarray
-    #: (n_Cs,): solver iterations of each point's fit (0 when its start was optimal).
     n_iter: np.ndarray
 
 

@@ -1,4 +1,4 @@
-"""The Python examples in README.md run as written."""
+"""The Python code of README.md and of the documentation's pages runs as written."""
 
 import re
 import warnings
@@ -6,16 +6,27 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+BLOCKS = [
+    (page.relative_to(ROOT).as_posix(), number, code)
+    for page in PAGES
+    for number, code in enumerate(re.findall(r"```python\n(.*?)```", page.read_text(), re.DOTALL))
+]
 
 
-def test_readme_has_examples():
-    assert len(BLOCKS) >= 2
+def test_readme_and_user_guide_have_examples():
+    pages = {page for page, _, _ in BLOCKS}
+    assert "README.md" in pages
+    assert sum(page.startswith("docs/user_guide/") for page in pages) >= 4
 
 
-@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_runs_without_warnings(code):
+@pytest.mark.parametrize(
+    ("page", "code"),
+    [(page, code) for page, _, code in BLOCKS],
+    ids=[f"{page}:{number}" for page, number, _ in BLOCKS],
+)
+def test_code_block_runs_without_warnings(page, code):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        exec(compile(code, "README.md", "exec"), {})
+        exec(compile(code, page, "exec"), {})
