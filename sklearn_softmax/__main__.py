@@ -1,201 +1,287 @@
 """``python -m sklearn_softmax``: cross-validate every loss next to scikit-learn's models.
 
 By default on scikit-learn's bundled digits (no download); ``--data PATH`` reads a
-CSV file (label in the last column or ``--label``, an optional header row) or a
-libsvm/svmlight file; ``--models`` chooses which models run. Every argument and
-model parameter is checked before the first fit. Prints one line per model as it
-goes, then a table of accuracy, cross-entropy, Crammer-Singer hinge and fit time,
-all cross-validated (the finished rows also when a later model fails).
+CSV table (label in the last column or ``--label``, an optional header row) or a
+libsvm/svmlight file. A CSV table is preprocessed as a scikit-learn user would
+(text and categorical columns one-hot encoded, missing cells imputed, numbers
+standardized; ``--no-preprocess`` for numbers only). Every argument and model
+parameter is checked before the first fit. Prints one line per model as it goes,
+then a table of accuracy, cross-entropy, Crammer-Singer hinge and fit time, all
+cross-validated; ``--save`` writes the best (or the named) model fitted on all rows,
+and ``python -m sklearn_softmax predict`` applies it to a new file.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
-import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_validate
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
-from . import SoftmaxClassifier
-from ._datafile import DataError, read_data
+from ._cli_evaluate import evaluate, fit, format_table
+from ._cli_models import (
+    MODELS,
+    Columns,
+    Settings,
+    given,
+    pipelines,
+    table_preprocessing,
+    table_preprocessing_code,
+)
+from ._cli_predict import main_predict, save
+from ._datafile import DataError, is_csv, read_data
+from ._datatable import read_table
 from ._losses import LOSSES, MULTICLASS_HINGES
-from .metrics import neg_cross_entropy_scorer, neg_hinge_scorer
+from ._settings import DEFAULT_SETTINGS
 
-#: The ``--models`` choices: ours (one per ``--loss``) and scikit-learn's.
-MODELS = ("softmax", "logistic", "linear_svc")
-
-
-def models(chosen, losses, multiclass_hinge: str, C: float, sparse: bool):
-    """``(name, estimator)`` pairs of the ``chosen`` :data:`MODELS`: ours for each
-    loss, then scikit-learn's."""
-    scale = (lambda: StandardScaler(with_mean=False)) if sparse else StandardScaler
-    if "softmax" in chosen:
-        for loss in losses:
-            name = f"SoftmaxClassifier({loss}"
-            name += f", {multiclass_hinge})" if loss != "cross_entropy" else ")"
-            model = SoftmaxClassifier(loss=loss, multiclass_hinge=multiclass_hinge, C=C)
-            yield name, make_pipeline(scale(), model)
-    if "logistic" in chosen:
-        yield "LogisticRegression", make_pipeline(scale(), LogisticRegression(C=C, max_iter=1000))
-    if "linear_svc" in chosen:
-        yield (
-            "LinearSVC(crammer_singer)",
-            make_pipeline(scale(), LinearSVC(C=C, multi_class="crammer_singer")),
-        )
+#: Options that only our models take, and their defaults.
+OURS_ONLY = {"loss": None, "multiclass_hinge": None, "l1_ratio": [0.0]}
 
 
-def check_parameters(name: str, pipeline) -> None:
-    """Raise ValueError, naming the model, if a step's parameters are invalid
-    (scikit-learn's own check, run by ``fit``)."""
-    for _, step in pipeline.steps:
-        try:
-            step._validate_params()
-        except ValueError as error:
-            raise ValueError(f"{name}: {error} (choose the models with --models)") from None
+class DefaultsShown(argparse.HelpFormatter):
+    """Help that shows each option's default, where it has one (not None or off)."""
 
-
-def evaluate(estimator, X, y, cv: int):
-    """Mean cross-validated accuracy, cross-entropy, hinge and fit time."""
-    scoring = {"accuracy": "accuracy", "hinge": neg_hinge_scorer}
-    if hasattr(estimator, "predict_proba"):
-        scoring["cross_entropy"] = neg_cross_entropy_scorer
-    folds = StratifiedKFold(cv, shuffle=True, random_state=0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        results = cross_validate(estimator, X, y, cv=folds, scoring=scoring, error_score="raise")
-    row = {
-        "accuracy": results["test_accuracy"].mean(),
-        "hinge": -results["test_hinge"].mean(),
-        "cross_entropy": -results["test_cross_entropy"].mean()
-        if "test_cross_entropy" in results
-        else None,
-        "fit_time": results["fit_time"].mean(),
-        "warned": any(issubclass(w.category, ConvergenceWarning) for w in caught),
-    }
-    return row
-
-
-def format_table(rows) -> str:
-    header = ("model", "accuracy", "cross-entropy", "hinge", "fit time (s)")
-    lines = [
-        (
-            name + (" *" if row["warned"] else ""),
-            f"{row['accuracy']:.4f}",
-            "n/a" if row["cross_entropy"] is None else f"{row['cross_entropy']:.4f}",
-            f"{row['hinge']:.4f}",
-            f"{row['fit_time']:.3f}",
-        )
-        for name, row in rows
-    ]
-    widths = [max(len(cells[i]) for cells in [header, *lines]) for i in range(len(header))]
-
-    def render(cells):
-        first = cells[0].ljust(widths[0])
-        return "  ".join(
-            [first] + [cell.rjust(w) for cell, w in zip(cells[1:], widths[1:], strict=True)]
-        )
-
-    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    return "\n".join([render(header), rule, *map(render, lines)])
+    def _get_help_string(self, action):
+        if action.default in (None, False, argparse.SUPPRESS) or "%(default)" in action.help:
+            return action.help
+        return f"{action.help} (default: %(default)s)"
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_softmax",
         description="Cross-validate SoftmaxClassifier with each loss next to "
-        "LogisticRegression and LinearSVC (features standardized for all).",
+        "LogisticRegression and LinearSVC on the same preprocessing. "
+        "'python -m sklearn_softmax predict --help': apply a saved model to a new file.",
+        formatter_class=DefaultsShown,
     )
     parser.add_argument(
         "--data",
         type=Path,
-        help="a CSV file (label in the last column, or see --label) or a libsvm/svmlight "
-        "file; default: scikit-learn's digits",
+        help="a CSV file (an optional header row; label in the last column, or see --label) "
+        "or a libsvm/svmlight file; none: scikit-learn's digits",
     )
     parser.add_argument(
         "--label",
         metavar="COLUMN",
-        help="the CSV's label column: a header name or a 0-based index (default: the last)",
+        help="the CSV's label column: a header name or a 0-based index; none: the last. "
+        "Rows whose label is missing are dropped (their count is printed)",
+    )
+    parser.add_argument(
+        "--no-preprocess",
+        action="store_true",
+        help="take the CSV's features as numbers only, standardized (a text or missing cell "
+        "is an error naming its line and column); by default text and categorical columns "
+        "are one-hot encoded (categories unseen in training ignored), missing cells imputed "
+        "(median for numbers, most frequent for text) and numbers standardized",
+    )
+    parser.add_argument(
+        "--sample-weight",
+        metavar="COLUMN",
+        help="a CSV column of sample weights (numbers >= 0), given to every model's fit and "
+        "weighting every metric; none: equal weights",
     )
     parser.add_argument(
         "--models",
         nargs="+",
         choices=MODELS,
         default=list(MODELS),
-        help="which models to cross-validate (default: all; LinearSVC(crammer_singer) "
-        "is the slowest on large data)",
+        help="which models to cross-validate (LinearSVC(crammer_singer) is the slowest on "
+        "large data)",
     )
-    parser.add_argument("--loss", nargs="+", choices=LOSSES, default=list(LOSSES))
-    parser.add_argument("--multiclass-hinge", choices=MULTICLASS_HINGES, default="crammer_singer")
     parser.add_argument(
-        "--C", type=float, default=1.0, help="inverse penalty strength (> 0; inf: no penalty)"
+        "--loss",
+        nargs="+",
+        choices=LOSSES,
+        help=f"the losses of the softmax models; none: all ({', '.join(LOSSES)})",
+    )
+    parser.add_argument(
+        "--multiclass-hinge",
+        choices=MULTICLASS_HINGES,
+        help="the multiclass hinge of the softmax models' hinge losses; none: crammer_singer",
+    )
+    parser.add_argument(
+        "--C",
+        type=float,
+        nargs="+",
+        default=[1.0],
+        help="inverse penalty strength (> 0; inf: no penalty); several values: the softmax "
+        "models choose among them by an inner 3-fold SoftmaxClassifierCV search, and "
+        "scikit-learn's models keep C=1",
+    )
+    parser.add_argument(
+        "--l1-ratio",
+        type=float,
+        nargs="+",
+        default=[0.0],
+        help="the softmax models' l1_ratio in [0, 1] (0: L2, 1: L1, between: elastic net); "
+        "several values: searched with --C",
+    )
+    parser.add_argument(
+        "--class-weight",
+        choices=["balanced"],
+        help="class weights for every model ('balanced': inversely proportional to the "
+        "class frequencies); none: equal",
     )
     parser.add_argument("--cv", type=int, default=5, help="number of folds (>= 2)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="BLAS threads every model's fits run under (threadpoolctl), for fair times",
+    )
+    parser.add_argument(
+        "--save",
+        type=Path,
+        metavar="FILE",
+        help="after the table, fit the model the run names (one --models/--loss) or else the "
+        "best mean accuracy on all rows, and write it (joblib) for 'predict'",
+    )
     args = parser.parse_args(argv)
-    if not args.C > 0:
-        parser.error(f"--C must be positive, got {args.C}")
+    if not all(C > 0 for C in args.C):
+        parser.error(f"--C must be positive, got {' '.join(map(str, args.C))}")
+    if not all(0 <= r <= 1 for r in args.l1_ratio):
+        parser.error(f"--l1-ratio must be in [0, 1], got {' '.join(map(str, args.l1_ratio))}")
     if args.cv < 2:
         parser.error(f"--cv must be at least 2, got {args.cv}")
-    if args.label is not None and args.data is None:
-        parser.error("--label needs --data")
+    if args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
+    for option in ("label", "sample_weight"):
+        if getattr(args, option) is not None and args.data is None:
+            parser.error(f"--{option.replace('_', '-')} needs --data")
+    if "softmax" not in args.models:
+        for option, default in OURS_ONLY.items():
+            if getattr(args, option) != default:
+                parser.error(
+                    f"--{option.replace('_', '-')} applies to the softmax models, and "
+                    f"--models {' '.join(args.models)} runs none of them"
+                )
+        if len(args.C) > 1:
+            parser.error("several --C values are searched by the softmax models only")
     return args
 
 
-def describe_counts(classes, counts, limit: int = 5) -> str:
-    """``{label: count, ...}`` of the ``limit`` rarest classes, and how many more."""
-    order = np.argsort(counts, kind="stable")[:limit]
-    shown = ", ".join(f"{classes[i]!r}: {counts[i]}" for i in order)
-    more = f", ... ({classes.size - limit} more)" if classes.size > limit else ""
-    return "{" + shown + more + "}"
+def class_problem(y, label: str, cv: int) -> str | None:
+    """Why the labels cannot be cross-validated in ``cv`` stratified folds, or None."""
+    classes, counts = np.unique(y, return_counts=True)
+    if classes.size < 2:
+        return (
+            f"the label column {label!r} holds one class ('{classes[0]}'); "
+            "a classifier needs at least 2"
+        )
+    rare = np.flatnonzero(counts < cv)
+    if rare.size == 0:
+        return None
+    order = rare[np.argsort(counts[rare], kind="stable")]
+    named = ", ".join(
+        f"'{classes[i]}' has {counts[i]} row{'' if counts[i] == 1 else 's'}" for i in order[:3]
+    )
+    more = f" (and {order.size - 3} more classes)" if order.size > 3 else ""
+    return f"class {named}{more}; --cv {cv} needs at least {cv} rows in every class"
+
+
+def load(args):
+    """``(X, y, sample_weight, columns, label name, source, table preprocessing)``."""
+    if args.data is None:
+        X, y = load_digits(return_X_y=True)
+        return X, y, None, None, "digit", "scikit-learn's digits", None
+    if is_csv(args.data) and not args.no_preprocess:
+        if not args.data.is_file():
+            raise DataError(
+                f"{'no such file' if not args.data.exists() else 'not a file'}: {args.data}"
+            )
+        table = read_table(args.data, args.label, args.sample_weight)
+        if table.dropped:
+            print(f"{args.data}: dropped {table.dropped} rows whose label is missing")
+        columns = Columns.of(table.features)
+        return (
+            table.features,
+            table.labels,
+            table.sample_weight,
+            list(table.features.columns),
+            table.label_name,
+            str(args.data),
+            columns,
+        )
+    data = read_data(args.data, args.label, args.sample_weight)
+    return data.X, data.y, data.sample_weight, data.columns, data.label, str(args.data), None
+
+
+def describe_columns(columns: Columns) -> str:
+    parts = []
+    if columns.numbers:
+        parts.append(f"numbers (median-imputed, standardized): {', '.join(columns.numbers)}")
+    if columns.categories:
+        parts.append(
+            "categories (most-frequent-imputed, one-hot encoded): " + ", ".join(columns.categories)
+        )
+    return "; ".join(parts)
+
+
+def lanes(preprocessing, X, y, threads: int) -> int:
+    """The lanes our fits' evaluations use on the preprocessed data (the core's rule)."""
+    Z = preprocessing().fit_transform(X, y)
+    n_stored = Z.nnz if sp.issparse(Z) else Z.size
+    n_scores = 1 if np.unique(y).size == 2 else np.unique(y).size
+    work = DEFAULT_SETTINGS.evaluation_work(n_stored, Z.shape[0], n_scores, np.float64)
+    return DEFAULT_SETTINGS.lanes(work, threads)
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["predict"]:
+        return main_predict(argv[1:])
     args = parse_args(argv)
     try:
-        if args.data is None:
-            X, y = load_digits(return_X_y=True)
-            source = "scikit-learn's digits"
-        else:
-            X, y = read_data(args.data, args.label)
-            source = str(args.data)
+        X, y, sample_weight, names, label, source, columns = load(args)
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    classes, counts = np.unique(y, return_counts=True)
-    if classes.size < 2 or counts.min() < args.cv:
-        print(
-            f"error: need at least 2 classes with at least --cv={args.cv} samples each; "
-            f"got {classes.size} (rarest: {describe_counts(classes, counts)})",
-            file=sys.stderr,
-        )
+    problem = class_problem(y, label, args.cv)
+    if problem is not None:
+        print(f"error: {source}: {problem}", file=sys.stderr)
         return 2
-    sparse = not isinstance(X, np.ndarray)
-    chosen = list(models(args.models, args.loss, args.multiclass_hinge, args.C, sparse))
-    try:
-        for name, estimator in chosen:
-            check_parameters(name, estimator)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    if columns is not None:
+        preprocessing = partial(table_preprocessing, columns)
+    else:
+        preprocessing = partial(StandardScaler, with_mean=not sp.issparse(X))
+    settings = Settings(
+        losses=args.loss or list(LOSSES),
+        multiclass_hinge=args.multiclass_hinge or "crammer_singer",
+        Cs=args.C,
+        l1_ratios=args.l1_ratio,
+        class_weight=args.class_weight,
+    )
+    chosen = pipelines(args.models, settings, preprocessing)
+    for name, pipeline in chosen:  # scikit-learn's own check, before any fit
+        try:
+            pipeline.steps[-1][1]._validate_params()
+        except ValueError as error:
+            print(f"error: {name}: {error} (choose the models with --models)", file=sys.stderr)
+            return 2
+    n_classes = np.unique(y).size
     print(
-        f"{source}: {X.shape[0]} samples, {X.shape[1]} features, {classes.size} classes; "
-        f"{args.cv}-fold cross-validation, C={args.C}",
+        f"{source}: {X.shape[0]} samples, {X.shape[1]} features, {n_classes} classes; "
+        f"{args.cv}-fold cross-validation, C={' '.join(map(str, args.C))}",
         flush=True,
     )
+    if columns is not None:
+        print(f"preprocessing: {describe_columns(columns)}")
+        print("as code:\n" + table_preprocessing_code(columns))
     rows = []
-    for name, estimator in chosen:
+    for name, pipeline in chosen:
         start = time.perf_counter()
         print(f"  {name} ...", end="", flush=True)
         try:
-            rows.append((name, evaluate(estimator, X, y, args.cv)))
+            rows.append((name, evaluate(pipeline, X, y, args.cv, sample_weight, args.threads)))
         except ValueError as error:  # data the models reject: say why in one line
             message = " ".join(str(error).split())
             print(flush=True)
@@ -209,6 +295,34 @@ def main(argv=None) -> int:
     print(format_table(rows))
     if any(row["warned"] for _, row in rows):
         print("* ConvergenceWarning in at least one fold")
+    n_lanes = lanes(preprocessing, X, y, args.threads)
+    print(
+        f"Fit times: every model under a BLAS limit of {args.threads} thread"
+        f"{'s' * (args.threads != 1)} (--threads); our fits evaluated in {n_lanes} "
+        f"lane{'s' * (n_lanes != 1)}."
+    )
+    for name, pipeline in chosen:
+        print("  " + given(name, pipeline.steps[-1][1], sample_weight is not None))
+    if args.save is not None:
+        if len(chosen) == 1:
+            best = 0
+        else:
+            best = int(np.argmax([row["accuracy"] for _, row in rows]))
+            print(f"saving {chosen[best][0]}: the best mean accuracy of the run")
+        name, pipeline = chosen[best]
+        with threadpool_limits(limits=args.threads):
+            fit(pipeline, X, y, sample_weight)
+        save(
+            args.save,
+            pipeline,
+            name=name,
+            columns=names,
+            label=label,
+            labels=y,
+            source=source,
+            table=columns is not None,
+        )
+        print(f"wrote {name}, fitted on all {X.shape[0]} rows, to {args.save}")
     return 0
 
 

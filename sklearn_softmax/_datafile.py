@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.datasets import load_svmlight_file
@@ -22,25 +23,50 @@ class DataError(Exception):
     """A data file that cannot be used; the message is shown as is."""
 
 
-def read_data(path: Path, label: str | None = None):
-    """``(X, y)`` from a CSV (``.csv``) or libsvm/svmlight file; ``label``: the CSV's
-    label column (a header name or a 0-based index, negative from the end; default
-    the last)."""
+class Dataset(NamedTuple):
+    """Features, labels, sample weights (or None), the feature columns' names (None
+    for a libsvm file) and the label column's name."""
+
+    X: object
+    y: np.ndarray
+    sample_weight: np.ndarray | None
+    columns: list[str] | None
+    label: str
+
+
+def read_data(path: Path, label: str | None = None, weight: str | None = None) -> Dataset:
+    """The :class:`Dataset` of a CSV (``.csv``) or libsvm/svmlight file;
+    ``label``: the CSV's label column (a header name or a 0-based index, negative
+    from the end; default the last); ``weight``: its column of sample weights
+    (None: no weights)."""
     if not path.exists():
         raise DataError(f"no such file: {path}")
     if not path.is_file():
         raise DataError(f"not a file: {path}")
-    if path.suffix.lower() == ".csv":
-        X, y, label_name = read_csv(path, label)
+    sample_weight, columns = None, None
+    if is_csv(path):
+        X, y, label_name, columns = read_csv(path, label, weight=weight)
+        if weight is not None:
+            X, sample_weight = X[:, :-1], X[:, -1].copy()
+            if (sample_weight < 0).any():
+                raise DataError(
+                    f"{path}: the --sample-weight column {weight!r} has negative weights"
+                )
     else:
-        if label is not None:
-            raise DataError(
-                f"{path}: --label applies to CSV files; libsvm files hold the label first"
-            )
+        for option, value in (("--label", label), ("--sample-weight", weight)):
+            if value is not None:
+                raise DataError(
+                    f"{path}: {option} applies to CSV files (libsvm files hold no names)"
+                )
         X, y = read_svmlight(path)
         label_name = "label"
     check_labels(path, y, label_name)
-    return X, y
+    return Dataset(X, y, sample_weight, columns, label_name)
+
+
+def is_csv(path: Path) -> bool:
+    """Whether ``path`` is read as a CSV file (by its suffix, ``.csv``)."""
+    return path.suffix.lower() == ".csv"
 
 
 def read_svmlight(path: Path):
@@ -56,8 +82,12 @@ def read_svmlight(path: Path):
     return X, y
 
 
-def read_csv(path: Path, label: str | None, *, reader: str | None = None):
-    """Features (float) and labels (text) of a CSV file, and the label column's name.
+def read_csv(
+    path: Path, label: str | None, *, weight: str | None = None, reader: str | None = None
+):
+    """Features (float) and labels (text) of a CSV file, the label column's name and
+    the other columns' names; the ``weight`` column, if given, is the features' last
+    column (and not among the names).
 
     An optional header row (a first row with a feature field that is neither a
     number nor a missing-value marker). Parsed by pandas' C reader when pandas is
@@ -68,38 +98,49 @@ def read_csv(path: Path, label: str | None, *, reader: str | None = None):
     """
     try:
         with open(path, newline="", encoding="utf-8") as file:
-            first_line, first = _first_row(file)
+            first_line, first = first_row(file)
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise DataError(f"cannot read {path}: {error}") from None
     if first is None:
-        raise DataError(f"{path} holds no rows")
+        raise DataError(f"{path} is empty: it holds no rows")
     if len(first) < 2:
         raise DataError(
             f"{path}: need at least 2 comma-separated fields (features, then the label)"
         )
-    label_index = _label_index(path, first, label)
-    features = [j for j in range(len(first)) if j != label_index]
+    label_index = column_index(path, [cell.strip() for cell in first], label, "--label")
+    weight_index = None
+    if weight is not None:
+        weight_index = column_index(
+            path, [cell.strip() for cell in first], weight, "--sample-weight"
+        )
+    others = [j for j in range(len(first)) if j not in (label_index, weight_index)]
+    features = others + ([] if weight_index is None else [weight_index])
     header = any(
-        not _is_number(first[j]) and first[j].strip().lower() not in MISSING for j in features
+        not is_number(first[j]) and first[j].strip().lower() not in MISSING for j in features
     )
     names = [cell.strip() for cell in first] if header else [str(j) for j in range(len(first))]
     skip = first_line if header else first_line - 1
     if reader is None:
         reader = "pandas" if _pandas() is not None else "numpy"
     parse = {"pandas": _parse_with_pandas, "numpy": _parse_with_numpy}[reader]
+
+    def bad():
+        return bad_cell(path, skip, features, label_index, names, label is not None)
+
+    if header and not _has_rows(path, skip):
+        raise DataError(
+            f"{path} is empty: a header ({', '.join(names[:8])}"
+            f"{', ...' if len(names) > 8 else ''}) and no rows"
+        )
     try:
         X, y = parse(path, skip, features, label_index)
     except (ValueError, UnicodeDecodeError) as error:
-        raise _bad_cell(path, skip, features, label_index, names) or DataError(
-            f"cannot read {path}: {error}"
-        ) from None
-    if X.shape[0] == 0:
-        raise DataError(f"{path} holds a header and no rows")
+        raise bad() or DataError(f"cannot read {path}: {error}") from None
     if not np.isfinite(X).all() or not all(y):
-        raise _bad_cell(path, skip, features, label_index, names) or DataError(
+        raise bad() or DataError(
             f"{path}: the features hold NaN or infinite values, or a label is missing"
         )
-    return X, y, names[label_index]
+    return X, y, names[label_index], [names[j] for j in others]
 
 
 def _pandas():
@@ -125,7 +166,7 @@ def _parse_with_pandas(path: Path, skip: int, features: list[int], label_index: 
     )
     if frame.shape[1] != len(features) + 1:
         raise ValueError("another number of fields than the first row")
-    labels = frame.pop(label_index)
+    labels, frame = frame[label_index], frame[features]  # the features in the order asked
     if any(kind.kind not in "iuf" for kind in frame.dtypes):
         raise ValueError("a feature column is not numeric")
     y = labels.fillna("").to_numpy(dtype=str)
@@ -140,7 +181,7 @@ def _parse_with_numpy(path: Path, skip: int, features: list[int], label_index: i
     return X, np.char.strip(y)
 
 
-def _first_row(file):
+def first_row(file):
     """``(line number, fields)`` of the first non-blank row (``(0, None)`` if none)."""
     for number, row in enumerate(csv.reader(file), start=1):
         if row and any(cell.strip() for cell in row):
@@ -148,7 +189,7 @@ def _first_row(file):
     return 0, None
 
 
-def _is_number(cell: str) -> bool:
+def is_number(cell: str) -> bool:
     try:
         float(cell)
     except ValueError:
@@ -156,38 +197,53 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def _label_index(path: Path, first: list[str], label: str | None) -> int:
-    """The label column: by header name, by 0-based index (negative from the end),
-    or the last."""
-    if label is None:
-        return len(first) - 1
-    names = [cell.strip() for cell in first]
-    if label in names:
-        return names.index(label)
+def column_index(path: Path, names: list[str], spec: str | None, option: str) -> int:
+    """The column ``option`` names by ``spec``: a header name, a 0-based index
+    (negative from the end), or, if None, the last."""
+    if spec is None:
+        return len(names) - 1
+    if spec in names:
+        return names.index(spec)
     try:
-        index = int(label)
+        index = int(spec)
     except ValueError:
         raise DataError(
-            f"{path}: no column named {label!r} in the header "
+            f"{path}: no column named {spec!r} in the header "
             f"({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})"
         ) from None
-    if not -len(first) <= index < len(first):
-        raise DataError(f"{path}: --label {index} is out of range for {len(first)} columns")
-    return index % len(first)
+    if not -len(names) <= index < len(names):
+        raise DataError(f"{path}: {option} {index} is out of range for {len(names)} columns")
+    return index % len(names)
 
 
-def _bad_cell(path: Path, skip: int, features: list[int], label_index: int, names: list[str]):
+def _has_rows(path: Path, skip: int) -> bool:
+    """Whether a non-blank row follows the first ``skip`` lines."""
+    with open(path, newline="", encoding="utf-8") as file:
+        for number, row in enumerate(csv.reader(file), start=1):
+            if number > skip and any(cell.strip() for cell in row):
+                return True
+    return False
+
+
+def bad_cell(
+    path: Path,
+    skip: int,
+    features: list[int],
+    label_index: int,
+    names: list[str],
+    label_given: bool = False,
+):
     """A :class:`DataError` naming the first line and column whose cell is not a
     finite number (a feature), is empty (the label), or the first line with another
     number of fields; None if there is none."""
     try:
-        return _scan_for_bad_cell(path, skip, features, label_index, names)
+        return _scan_for_bad_cell(path, skip, features, label_index, names, label_given)
     except UnicodeDecodeError as error:
         return DataError(f"cannot read {path}: it is not UTF-8 text ({error})")
 
 
 def _scan_for_bad_cell(
-    path: Path, skip: int, features: list[int], label_index: int, names: list[str]
+    path: Path, skip: int, features: list[int], label_index: int, names: list[str], label_given
 ):
     width = len(names)
     with open(path, newline="", encoding="utf-8") as file:
@@ -209,14 +265,17 @@ def _scan_for_bad_cell(
                 where = f"{path}, line {number}, column {names[j]!r}"
                 if cell.lower() in MISSING:
                     return DataError(
-                        f"{where}: missing value ({cell!r}); impute it or drop the row"
+                        f"{where}: missing value ({cell!r}); run without --no-preprocess to "
+                        "impute it, or drop the row"
                     )
-                if not _is_number(cell):
-                    return DataError(
-                        f"{where}: {cell!r} is not a number; encode the text column "
-                        "(e.g. one-hot), or, if it holds the labels, pass --label "
-                        f"{names[j] if names[j] != str(j) else j}"
-                    )
+                if not is_number(cell):
+                    advice = "run without --no-preprocess to one-hot encode text columns"
+                    if not label_given:
+                        advice += (
+                            ", or, if it holds the labels, pass --label "
+                            f"{names[j] if names[j] != str(j) else j}"
+                        )
+                    return DataError(f"{where}: {cell!r} is not a number; {advice}")
                 if not np.isfinite(float(cell)):
                     return DataError(f"{where}: {cell!r} is not finite; impute it or drop the row")
     return None

@@ -13,10 +13,14 @@ from tests.oracles import make_problem
 
 @pytest.fixture(params=["pandas", "numpy"])
 def parser(request, monkeypatch):
-    """Each CSV test runs with pandas' reader and with numpy.loadtxt (pandas absent)."""
+    """Each test of a table of numbers (``--no-preprocess``) runs with pandas' reader
+    and with numpy.loadtxt (pandas absent)."""
     if request.param == "numpy":
         monkeypatch.setattr("sklearn_softmax._datafile._pandas", lambda: None)
     return request.param
+
+
+NUMBERS = "--no-preprocess"
 
 
 def write_csv(path, X, y, header=True):
@@ -47,7 +51,7 @@ def test_default_run_prints_a_table_with_every_model(capsys):
 def test_csv_with_string_labels(tmp_path, capsys, parser):
     X, y = make_problem(n_samples=60, n_features=3, separation=3.0)
     path = write_csv(tmp_path / "data.csv", X, np.array(["cat", "dog", "eel"])[y])
-    assert main(["--data", str(path), "--cv", "3", "--loss", "squared_hinge"]) == 0
+    assert main(["--data", str(path), "--cv", "3", "--loss", "squared_hinge", NUMBERS]) == 0
     assert "60 samples, 3 features, 3 classes" in capsys.readouterr().out
 
 
@@ -63,10 +67,10 @@ def test_svmlight_file(tmp_path, capsys):
     ("content", "message"),
     [
         (None, "no such file"),
-        ("", "holds no rows"),
+        ("", "is empty: it holds no rows"),
         ("a,b,label\n1,2,x\n3,x\n", "same number"),
         ("1,2,x\n3,four,y\n", "not a number"),
-        ("1,2,x\n3,4,x\n5,6,x\n", "at least 2 classes"),
+        ("1,2,x\n3,4,x\n5,6,x\n", "holds one class ('x'); a classifier needs at least 2"),
         ("1,nan,x\n3,4,y\n5,6,x\n", "line 1, column '1': missing value ('nan')"),
         (b"1,2,x\n3,\xff\xfe,y\n", "cannot read"),
     ],
@@ -78,7 +82,7 @@ def test_bad_files_give_one_line_errors(tmp_path, capsys, parser, content, messa
         path.write_bytes(content)
     elif content is not None:
         path.write_text(content)
-    assert main(["--data", str(path)]) == 2
+    assert main(["--data", str(path), NUMBERS]) == 2
     captured = capsys.readouterr()
     error = captured.err.strip()
     assert error.startswith("error:") and message in error and "\n" not in error
@@ -149,11 +153,11 @@ def test_rows_finished_before_a_failing_model_are_printed(monkeypatch, capsys):
     real = cli.evaluate
     calls = []
 
-    def fail_second(estimator, X, y, cv):
+    def fail_second(estimator, X, y, cv, *args):
         calls.append(estimator)
         if len(calls) == 2:
             raise ValueError("the second model rejects this data")
-        return real(estimator, X, y, cv)
+        return real(estimator, X, y, cv, *args)
 
     monkeypatch.setattr(cli, "evaluate", fail_second)
     assert main(["--cv", "2", "--loss", "cross_entropy", "hinge"]) == 2
@@ -168,7 +172,7 @@ def test_a_continuous_last_column_is_named_with_a_few_values(tmp_path, capsys, p
     rng = np.random.default_rng(0)
     X = rng.standard_normal((178, 2))
     path = write_csv(tmp_path / "data.csv", X, rng.permutation(178) * 0.25 + 0.1)
-    assert main(["--data", str(path)]) == 2
+    assert main(["--data", str(path), NUMBERS]) == 2
     error = capsys.readouterr().err.strip()
     assert "'label' looks like a continuous target (178 distinct real values" in error
     assert len(error) < 300 and "\n" not in error
@@ -177,18 +181,19 @@ def test_a_continuous_last_column_is_named_with_a_few_values(tmp_path, capsys, p
 def test_many_rare_classes_are_summarized(tmp_path, capsys, parser):
     X = np.arange(200.0).reshape(100, 2)
     path = write_csv(tmp_path / "data.csv", X, np.arange(100) % 50)
-    assert main(["--data", str(path)]) == 2
+    assert main(["--data", str(path), NUMBERS]) == 2
     error = capsys.readouterr().err.strip()
-    assert "need at least 2 classes with at least --cv=5 samples each" in error
-    assert "got 50 (rarest:" in error and "(45 more)" in error and len(error) < 300
+    assert "class '0' has 2 rows, '1' has 2 rows, '10' has 2 rows (and 47 more classes)" in error
+    assert "--cv 5 needs at least 5 rows in every class" in error
+    assert "np." not in error and len(error) < 300
 
 
 @pytest.mark.parametrize(
     ("cells", "message"),
     [
-        ("1.5,,x", "line 3, column 'f1': missing value (''); impute it or drop the row"),
-        ("1.5,NA,x", "line 3, column 'f1': missing value ('NA'); impute it or drop the row"),
-        ("red,2,x", "line 3, column 'f0': 'red' is not a number; encode the text column"),
+        ("1.5,,x", "line 3, column 'f1': missing value (''); run without --no-preprocess"),
+        ("1.5,NA,x", "line 3, column 'f1': missing value ('NA'); run without --no-preprocess"),
+        ("red,2,x", "line 3, column 'f0': 'red' is not a number; run without --no-preprocess"),
         ("1.5,inf,x", "line 3, column 'f1': 'inf' is not finite"),
         ("1.5,2", "line 3: 2 fields, the first row has 3"),
     ],
@@ -197,7 +202,7 @@ def test_many_rare_classes_are_summarized(tmp_path, capsys, parser):
 def test_csv_errors_name_the_line_and_column_and_the_fix(tmp_path, capsys, parser, cells, message):
     path = tmp_path / "data.csv"
     path.write_text("f0,f1,label\n1,2,x\n" + cells + "\n3,4,y\n")
-    assert main(["--data", str(path)]) == 2
+    assert main(["--data", str(path), NUMBERS]) == 2
     error = capsys.readouterr().err.strip()
     assert message in error and "\n" not in error
 
@@ -211,14 +216,14 @@ def test_label_column_chosen_by_name_or_index(tmp_path, capsys, parser):
     path = tmp_path / "data.csv"
     path.write_text("\n".join(rows) + "\n")
     # Without --label the last column (a real number) is taken for the label.
-    assert main(["--data", str(path), "--cv", "2"]) == 2
+    assert main(["--data", str(path), "--cv", "2", NUMBERS]) == 2
     error = capsys.readouterr().err
     assert "line 2, column 'species': " in error and "pass --label species" in error
     for label in ("species", "0", "-4"):
-        args = ["--data", str(path), "--label", label, "--cv", "2", "--models", "softmax"]
+        args = ["--data", str(path), "--label", label, "--cv", "2", "--models", "softmax", NUMBERS]
         assert main([*args, "--loss", "cross_entropy"]) == 0
         assert "60 samples, 3 features, 3 classes" in capsys.readouterr().out
-    assert main(["--data", str(path), "--label", "kind"]) == 2
+    assert main(["--data", str(path), "--label", "kind", NUMBERS]) == 2
     assert "no column named 'kind'" in capsys.readouterr().err
 
 
@@ -227,9 +232,10 @@ def test_labels_may_be_any_text_but_not_empty(tmp_path, capsys, parser):
     rows = [f"{i},{i % 3},{['None', 'NA', 'mild'][i % 3]}" for i in range(30)]
     path.write_text("a,b,severity\n" + "\n".join(rows) + "\n")
     args = ["--data", str(path), "--cv", "2", "--models", "softmax", "--loss", "cross_entropy"]
+    args.append(NUMBERS)
     assert main(args) == 0  # "None" and "NA" are class names here
     assert "30 samples, 2 features, 3 classes" in capsys.readouterr().out
     path.write_text("a,b,severity\n1,2,mild\n3,4,\n5,6,NA\n")
-    assert main(["--data", str(path)]) == 2
+    assert main(["--data", str(path), NUMBERS]) == 2
     error = capsys.readouterr().err.strip()
     assert "line 3, column 'severity': the label is missing ('')" in error
