@@ -203,7 +203,7 @@ def load(args):
             print(f"{args.data}: dropped {table.dropped} rows whose label is missing")
         columns = Columns.of(table.features)
         return (
-            table.features,
+            columns.with_text_categories(table.features),
             table.labels,
             table.sample_weight,
             list(table.features.columns),
@@ -320,7 +320,7 @@ def main(argv=None) -> int:
             label=label,
             labels=y,
             source=source,
-            table=columns is not None,
+            categories=None if columns is None else columns.categories,
         )
         print(f"wrote {name}, fitted on all {X.shape[0]} rows, to {args.save}")
     return 0

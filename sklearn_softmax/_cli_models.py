@@ -34,18 +34,29 @@ class Columns:
             (columns.numbers if dtype.kind in "iuf" else columns.categories).append(str(name))
         return columns
 
+    def with_text_categories(self, frame):
+        """``frame`` with its category columns as text, a missing cell as ``""``: the
+        missing-value marker of the pipeline's imputer, which skl2onnx converts (a
+        text imputer of NaN it does not)."""
+        frame = frame.copy()
+        for name in self.categories:
+            column = frame[name]
+            frame[name] = column.astype(object).where(column.notna(), "").astype(str)
+        return frame
+
 
 def table_preprocessing(columns: Columns) -> ColumnTransformer:
     """``ColumnTransformer`` of the table's columns: numbers median-imputed and
-    standardized, categories most-frequent-imputed and one-hot encoded (categories
-    unseen in training ignored)."""
+    standardized, categories (text, ``""`` when missing: :meth:`Columns.with_text_categories`)
+    most-frequent-imputed and one-hot encoded (categories unseen in training ignored)."""
     parts = []
     if columns.numbers:
         numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
         parts.append(("numbers", numbers, columns.numbers))
     if columns.categories:
         categories = make_pipeline(
-            SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+            SimpleImputer(strategy="most_frequent", missing_values=""),
+            OneHotEncoder(handle_unknown="ignore"),
         )
         parts.append(("categories", categories, columns.categories))
     return ColumnTransformer(parts)
@@ -60,10 +71,16 @@ def table_preprocessing_code(columns: Columns) -> str:
         )
         lines.append(f"     {columns.numbers!r}),")
     if columns.categories:
-        lines.append('    ("categories", make_pipeline(SimpleImputer(strategy="most_frequent"),')
+        lines.append(
+            '    ("categories", make_pipeline(SimpleImputer(strategy="most_frequent", '
+            'missing_values=""),'
+        )
         lines.append('                                 OneHotEncoder(handle_unknown="ignore")),')
         lines.append(f"     {columns.categories!r}),")
     lines.append("])")
+    if columns.categories:
+        lines.append("# applied to the text columns with a missing cell as an empty string:")
+        lines.append(f"# frame[{columns.categories!r}] = frame[...].fillna('').astype(str)")
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import sklearn
 
 from . import __version__
+from ._cli_models import Columns
 from ._datafile import DataError, is_csv, read_svmlight
 
 #: What a saved file holds besides the pipeline.
@@ -32,13 +33,13 @@ def label_kind(labels: np.ndarray) -> str:
 
 
 def save(
-    path: Path, pipeline, *, name: str, columns, label: str, labels, source: str, table: bool
+    path: Path, pipeline, *, name: str, columns, label: str, labels, source: str, categories
 ) -> None:
     """Write the fitted ``pipeline`` and its reading instructions to ``path``: the
-    feature ``columns`` of a CSV (None: a libsvm file), and whether the pipeline takes
-    the ``table`` as a DataFrame (preprocessing) or as an array of numbers."""
+    feature ``columns`` of a CSV (None: a libsvm file), and the ``categories`` among
+    them if the pipeline takes a table (None: an array of numbers)."""
     record = {
-        "table": table,
+        "categories": categories,
         "format": FORMAT,
         "pipeline": pipeline,
         "name": name,
@@ -110,7 +111,10 @@ def read_new(path: Path, record: dict, id_column: str | None):
                 f"model was fitted on {record['label_kind']} labels"
             )
     ids = None if id_column is None else frame[id_column].to_numpy()
-    X = frame[columns] if record["table"] else frame[columns].to_numpy(dtype=np.float64)
+    if record["categories"] is None:
+        X = frame[columns].to_numpy(dtype=np.float64)
+    else:
+        X = Columns([], record["categories"]).with_text_categories(frame[columns])
     return X, labels, ids
 
 

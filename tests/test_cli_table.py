@@ -54,11 +54,19 @@ def table(tmp_path):
     return path
 
 
+def text_categories(frame):
+    """The text columns with "" for a missing cell, as the printed code says."""
+    frame = frame.copy()
+    frame[["island", "sex"]] = frame[["island", "sex"]].fillna("").astype(str)
+    return frame
+
+
 def in_process_pipeline():
     """The pipeline the command line says it builds, written by hand."""
     numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
     categories = make_pipeline(
-        SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+        SimpleImputer(strategy="most_frequent", missing_values=""),
+        OneHotEncoder(handle_unknown="ignore"),
     )
     columns = ColumnTransformer(
         [
@@ -95,7 +103,8 @@ def test_the_printed_code_builds_the_pipeline_it_ran(table, capsys):
         "OneHotEncoder": OneHotEncoder,
     }
     built = eval(code[1], namespace)
-    frame = pd.read_csv(table).drop(columns="species")
+    assert "frame[['island', 'sex']] = frame[...].fillna('').astype(str)" in code.string
+    frame = text_categories(pd.read_csv(table).drop(columns="species"))
     expected = in_process_pipeline().steps[0][1]
 
     def dense(Z):
@@ -139,7 +148,7 @@ def test_save_then_predict_equals_the_in_process_pipeline(table, tmp_path, capsy
     assert main(["predict", str(model), str(table), "--out", str(out), "--id", "island"]) == 0
     assert "accuracy" in capsys.readouterr().err  # the new file still has its labels
     written = pd.read_csv(out)
-    frame = pd.read_csv(table, dtype={"species": str})
+    frame = text_categories(pd.read_csv(table, dtype={"species": str}))
     kept = frame["species"].notna()
     reference = in_process_pipeline().fit(
         frame.loc[kept].drop(columns="species"), frame.loc[kept, "species"]

@@ -210,3 +210,36 @@ def test_a_column_transformer_of_numbers_and_categories():
     label, proba = session.run(None, feed)
     np.testing.assert_array_equal(label, pipeline.predict(frame))
     np.testing.assert_allclose(proba, pipeline.predict_proba(frame), atol=1e-5)
+
+
+def test_the_pipeline_the_command_line_saves(tmp_path, capsys):
+    import joblib
+    import pandas as pd
+    from skl2onnx import to_onnx as skl2onnx_to_onnx
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    import sklearn_softmax.onnx  # noqa: F401
+    from sklearn_softmax.__main__ import main
+    from sklearn_softmax._cli_models import Columns
+    from tests.test_cli_table import penguins_like
+
+    data, model = tmp_path / "penguins.csv", tmp_path / "model.joblib"
+    data.write_text(penguins_like())
+    args = ["--data", str(data), "--label", "species", "--cv", "2", "--models", "softmax"]
+    assert main([*args, "--loss", "cross_entropy", "--save", str(model)]) == 0
+    capsys.readouterr()
+    record = joblib.load(model)
+    pipeline, categories = record["pipeline"], record["categories"]
+    numbers = [name for name in record["columns"] if name not in categories]
+    inputs = [(name, FloatTensorType([None, 1])) for name in numbers]
+    inputs += [(name, StringTensorType([None, 1])) for name in categories]
+    options = {id(pipeline.steps[-1][1]): {"zipmap": False}}
+    onx = skl2onnx_to_onnx(pipeline, initial_types=inputs, options=options)
+    frame = pd.read_csv(data).drop(columns="species")
+    frame = Columns(numbers, categories).with_text_categories(frame)
+    feed = {name: frame[[name]].to_numpy(np.float32) for name in numbers}
+    feed.update({name: frame[[name]].to_numpy(object) for name in categories})
+    session = rt.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    label, proba = session.run(None, feed)
+    np.testing.assert_array_equal(label, pipeline.predict(frame))
+    np.testing.assert_allclose(proba, pipeline.predict_proba(frame), atol=1e-5)
