@@ -315,10 +315,20 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         else:  # scores or probabilities, one column per class (one score for two)
             binary_scores = method == "decision_function" and n_classes == 2
             n_outputs, dtype = None if binary_scores else n_classes, self.coef_.dtype
+        frame = X if _dask.is_frame(X) else None
         X = _dask.check_array_2d(X, known_rows=False)
-        validate_data(self, X, reset=False, skip_check_array=True)
+        validate_data(
+            self,
+            _dask.columns_of(frame if frame is not None else X),
+            reset=False,
+            skip_check_array=True,
+        )
         dtype = np.result_type(dtype, X.dtype) if dtype.kind == "f" else dtype
         frozen = copy.deepcopy(self)
+        if frame is not None:  # the names are checked above; the chunks are arrays
+            frozen.__dict__.pop("feature_names_in_", None)
+            if method == "predict":  # a Series on the frame's index and partitions
+                return _dask.map_partitions_to_series(frame, frozen.predict, dtype)
         return _dask.map_rows(X, getattr(frozen, method), n_outputs=n_outputs, dtype=dtype)
 
     def _scores(self, X) -> np.ndarray:

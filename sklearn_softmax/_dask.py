@@ -49,14 +49,36 @@ def import_dask():
 
 
 @contextmanager
-def naming_failures(what: str):
-    """Re-raise a Dask task's exception as a RuntimeError that names the step."""
+def naming_failures(what: str, chunks: list | None = None):
+    """Re-raise a Dask task's exception as a RuntimeError that names the step, and the
+    persisted row ``chunks`` whose data a lost worker took with it, if any."""
     try:
         yield
     except Exception as error:
+        lost = _lost(chunks or [])
+        where = ""
+        if lost:
+            where = (
+                f" (row chunks {', '.join(map(str, lost))} of {len(chunks)} were lost with a "
+                "worker and cannot be recomputed: data placed with client.scatter live "
+                "only on their worker; build X from a graph, or scatter with broadcast=True)"
+            )
         raise RuntimeError(
-            f"A Dask task failed while {what}: {type(error).__name__}: {error}"
+            f"A Dask task failed while {what}: {type(error).__name__}: {error}{where}"
         ) from error
+
+
+def _lost(chunks: list) -> list[int]:
+    """Indices of the persisted ``chunks`` whose futures a distributed cluster lost."""
+    try:
+        from distributed import futures_of
+    except ImportError:
+        return []
+    return [
+        i
+        for i, chunk in enumerate(chunks)
+        if any(future.status in ("lost", "cancelled", "error") for future in futures_of(chunk))
+    ]
 
 
 def map_reduce(chunks: list, graph: dict, function, arguments: tuple, combine, *, what: str):
@@ -85,19 +107,47 @@ def map_reduce(chunks: list, graph: dict, function, arguments: tuple, combine, *
             parts.append(key)
         level += 1
     scheduler = dask.base.get_scheduler(collections=chunks)
-    with naming_failures(what):
+    with naming_failures(what, chunks):
         return scheduler(graph, parts[0])
 
 
+def is_frame(X) -> bool:
+    """Whether ``X`` is a Dask DataFrame (columns that become an array's)."""
+    return hasattr(X, "to_dask_array") and getattr(X, "ndim", None) == 2
+
+
+def columns_of(X):
+    """What scikit-learn reads the features' number and names from: a Dask
+    DataFrame's empty pandas frame of its columns (``_meta``), else ``X`` itself."""
+    return X._meta if is_frame(X) else X
+
+
+def as_dask_array(X, *, lengths: bool = True):
+    """A Dask DataFrame's or Series' values as a Dask array, chunked by partition
+    (``lengths``: with the partitions' lengths computed, one pass over them); any
+    other input unchanged. Columns that are not numbers raise the ``ValueError``
+    scikit-learn raises for them in memory."""
+    if not hasattr(X, "to_dask_array"):
+        return X
+    if is_frame(X):
+        for name, dtype in X.dtypes.items():
+            if dtype.kind not in "iufb":
+                raise ValueError(
+                    f"could not convert string to float: column {name!r} of the Dask "
+                    f"DataFrame holds {dtype} values; encode it as numbers first"
+                )
+    elif X.dtype.kind not in "iufb":  # labels as text: plain objects, not an extension dtype
+        X = X.astype(object)
+    return X.to_dask_array(lengths=True) if lengths else X.to_dask_array()
+
+
 def check_array_2d(X, *, known_rows: bool = True):
-    """``X`` as a 2-D floating Dask array with one column chunk (and, if
-    ``known_rows``, known row chunk sizes)."""
+    """``X`` (a Dask array or DataFrame) as a 2-D floating Dask array with one column
+    chunk (and, if ``known_rows``, known row chunk sizes)."""
     _, da = import_dask()
+    X = as_dask_array(X, lengths=known_rows)
     if not isinstance(X, da.Array):
-        raise TypeError(
-            f"Expected a dask.array.Array, got {type(X).__name__}; for a Dask DataFrame "
-            "pass df.to_dask_array(lengths=True)."
-        )
+        raise TypeError(f"Expected a Dask array or DataFrame, got {type(X).__name__}.")
     if X.ndim != 2:
         raise ValueError(f"Expected a 2D Dask array, got {X.ndim} dimension(s).")
     if known_rows and any(np.isnan(size) for size in X.chunks[0]):
@@ -116,8 +166,10 @@ def check_array_2d(X, *, known_rows: bool = True):
 
 
 def _row_aligned(v, X, name: str, dtype=None):
-    """``v`` (NumPy or Dask, 1-D, length ``n``) chunked like the rows of ``X``."""
+    """``v`` (NumPy, a Dask array or Series, 1-D, length ``n``) chunked like the rows
+    of ``X``."""
     _, da = import_dask()
+    v = as_dask_array(v)
     if not isinstance(v, da.Array):
         v = np.asarray(v)
     if v.ndim != 1:
@@ -363,6 +415,17 @@ class DaskObjective:
         """``sum_i s_i FY_i`` (see ``LinearObjective.fenchel_young_gap``)."""
         (gap,) = self._map_reduce(_chunk_gap, W, b, "evaluating the smoothing's duality gap")
         return float(gap)
+
+
+def map_partitions_to_series(frame, function, dtype):
+    """``function`` (rows -> 1-D labels) applied lazily to each partition of the Dask
+    DataFrame ``frame``: a Dask Series on the same index and partitions."""
+    import pandas as pd
+
+    def apply(part):
+        return pd.Series(function(part.to_numpy()), index=part.index, dtype=dtype)
+
+    return frame.map_partitions(apply, meta=pd.Series(dtype=dtype))
 
 
 def map_rows(X, function, *, n_outputs: int | None, dtype):

@@ -129,7 +129,7 @@ def fit_data(X, y, sample_weight=None, *, estimator=None, in_memory: bool = Fals
         source = _dask.prepare(X, y, sample_weight, estimator_name=name)
         check_targets(source.classes, name)
         if estimator is not None:  # the features' number and names, as in memory
-            validate_data(estimator, X, skip_check_array=True)
+            validate_data(estimator, _dask.columns_of(X), skip_check_array=True)
         return source
     if estimator is not None:
         X, y = validate_data(estimator, X, y, **ACCEPTED)

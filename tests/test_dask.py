@@ -1,6 +1,7 @@
 """Fitting on Dask arrays across a ``distributed`` cluster equals the in-memory fit."""
 
 import sys
+import warnings
 
 import dask
 import dask.array as da
@@ -192,10 +193,50 @@ def test_dask_dataframe_through_to_dask_array(client):
     in_memory = SoftmaxClassifier(tol=TOL["cross_entropy"]).fit(X, y)
     with pytest.raises(ValueError, match="unknown chunk sizes"):
         SoftmaxClassifier().fit(frame.to_dask_array(), y)
-    with pytest.raises(TypeError, match=r"to_dask_array\(lengths=True\)"):
-        SoftmaxClassifier().fit(frame, y)
     on_dask = SoftmaxClassifier(tol=TOL["cross_entropy"]).fit(frame.to_dask_array(lengths=True), y)
     assert_same_optimum(on_dask, in_memory, X, y)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_a_dask_dataframe_fit_equals_the_dask_array_fit(client, weighted):
+    """Columns by name (feature_names_in_), y and sample_weight as Dask Series on the
+    same partitions; partition lengths unknown until the fit computes them."""
+    X, y, weight = problem(seed=5)
+    names = list("abcdef")
+    frame = dd.from_pandas(pd.DataFrame(X, columns=names), npartitions=3)
+    labels = dd.from_pandas(pd.Series(np.array(["ant", "bee", "cat"])[y]), npartitions=3)
+    weights = dd.from_pandas(pd.Series(weight), npartitions=3) if weighted else None
+    array = frame.to_dask_array(lengths=True)
+    on_frame = SoftmaxClassifier(tol=1e-8).fit(frame, labels, sample_weight=weights)
+    on_array = SoftmaxClassifier(tol=1e-8).fit(
+        array,
+        labels.astype(object).to_dask_array(lengths=True),
+        sample_weight=None if weights is None else weights.to_dask_array(lengths=True),
+    )
+    np.testing.assert_array_equal(on_frame.feature_names_in_, names)
+    assert not hasattr(on_array, "feature_names_in_")
+    np.testing.assert_allclose(on_frame.coef_, on_array.coef_, rtol=1e-10, atol=1e-12)
+    predicted = on_frame.predict(frame)
+    assert isinstance(predicted, dd.Series) and predicted.npartitions == frame.npartitions
+    np.testing.assert_array_equal(predicted.compute().index, frame.index.compute())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no feature-name warning on the frame's chunks
+        np.testing.assert_array_equal(predicted.compute(), on_array.predict(X))
+        proba = on_frame.predict_proba(frame).compute()
+    np.testing.assert_allclose(proba, on_array.predict_proba(X), rtol=1e-12)
+    renamed = frame.rename(columns={"a": "z"})
+    with pytest.raises(ValueError, match="feature names"):
+        on_frame.predict(renamed)
+
+
+def test_a_dask_dataframe_with_text_gets_the_in_memory_error(client):
+    X, y, _ = problem(seed=6)
+    table = pd.DataFrame(X, columns=list("abcdef")).assign(city="Lyon")
+    frame = dd.from_pandas(table, npartitions=2)
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        SoftmaxClassifier().fit(frame, y)
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        SoftmaxClassifier().fit(table, y)
 
 
 def fail_on_the_second_chunk(block, block_info=None):
