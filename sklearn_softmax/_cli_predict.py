@@ -17,7 +17,7 @@ import sklearn
 
 from . import __version__
 from ._cli_models import Columns
-from ._datafile import DataError, is_csv, read_svmlight
+from ._datafile import MISSING_FORMS, DataError, is_csv, read_svmlight
 
 #: What a saved file holds besides the pipeline.
 FORMAT = "sklearn_softmax model 1"
@@ -93,7 +93,13 @@ def read_new(path: Path, record: dict, id_column: str | None):
     import pandas  # a CSV model was fitted through pandas
 
     try:
-        frame = pandas.read_csv(path, dtype={record["label"]: str}, skipinitialspace=True)
+        frame = pandas.read_csv(  # the missing-cell markers of training (_datatable)
+            path,
+            dtype={record["label"]: str},
+            keep_default_na=False,
+            na_values=MISSING_FORMS,
+            skipinitialspace=True,
+        )
     except (ValueError, UnicodeDecodeError) as error:
         raise DataError(f"cannot read {path}: {error}") from None
     frame.columns = [str(name).strip() for name in frame.columns]

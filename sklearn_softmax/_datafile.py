@@ -17,6 +17,8 @@ from sklearn.utils.multiclass import type_of_target
 #: Feature cells that mean "missing" (the common ones among pandas' defaults), in
 #: any case.
 MISSING = {"", "na", "n/a", "nan", "null", "none", "-", "?"}
+#: The same, as the cells pandas is told to read as missing (lower, upper, title case).
+MISSING_FORMS = sorted({form for cell in MISSING for form in (cell, cell.upper(), cell.title())})
 
 
 class DataError(Exception):
@@ -154,14 +156,13 @@ def _pandas():
 
 def _parse_with_pandas(path: Path, skip: int, features: list[int], label_index: int):
     """``(X, y)`` by ``pandas.read_csv``; ValueError if a feature is not numeric."""
-    missing = sorted({form for cell in MISSING for form in (cell, cell.upper(), cell.title())})
     frame = _pandas().read_csv(
         path,
         header=None,
         skiprows=skip,
         dtype={label_index: str},
         keep_default_na=False,  # a label "None" or "NA" is a class name
-        na_values={j: missing for j in features},
+        na_values={j: MISSING_FORMS for j in features},
         encoding="utf-8",
     )
     if frame.shape[1] != len(features) + 1:

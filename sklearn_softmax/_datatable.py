@@ -14,7 +14,15 @@ from pathlib import Path
 import numpy as np
 
 from . import _datafile
-from ._datafile import MISSING, DataError, bad_cell, column_index, first_row, is_number
+from ._datafile import (
+    MISSING,
+    MISSING_FORMS,
+    DataError,
+    bad_cell,
+    column_index,
+    first_row,
+    is_number,
+)
 
 
 @dataclass
@@ -61,7 +69,6 @@ def read_table(path: Path, label: str | None, weight: str | None = None) -> Tabl
     weight_index = None if weight is None else column_index(path, names, weight, "--sample-weight")
     if weight_index == label_index:
         raise DataError(f"{path}: --sample-weight and --label name the same column")
-    markers = sorted({form for cell in MISSING for form in (cell, cell.upper(), cell.title())})
     try:
         frame = pandas.read_csv(
             path,
@@ -70,7 +77,7 @@ def read_table(path: Path, label: str | None, weight: str | None = None) -> Tabl
             skiprows=first_line if header else first_line - 1,
             dtype={names[label_index]: str},
             keep_default_na=False,  # a label "None" or "NA" is a class name
-            na_values={name: markers for j, name in enumerate(names) if j != label_index},
+            na_values={name: MISSING_FORMS for j, name in enumerate(names) if j != label_index},
             encoding="utf-8",
             skipinitialspace=True,
         )

@@ -124,9 +124,9 @@ def _constant(scope, container, name: str, values: np.ndarray, proto) -> str:
     """An initializer of ``values``; its unique name."""
     unique = scope.get_unique_variable_name(name)
     values = np.asarray(values)
-    flat = values.ravel().tolist() if proto == TensorProto.STRING else values.ravel()
+    flat = values.ravel()
     if proto == TensorProto.STRING:
-        flat = [str(v).encode("utf-8") for v in flat]
+        flat = [str(value).encode("utf-8") for value in flat.tolist()]
     container.add_initializer(unique, proto, list(values.shape), flat)
     return unique
 

@@ -140,10 +140,7 @@ def test_l1_and_a_cv_search(table, capsys, extra, row):
 
 
 def test_save_then_predict_equals_the_in_process_pipeline(table, tmp_path, capsys):
-    model = tmp_path / "model.joblib"
-    args = ["--data", str(table), "--label", "species", "--cv", "3", "--models", "softmax"]
-    assert main([*args, "--loss", "cross_entropy", "--save", str(model)]) == 0
-    capsys.readouterr()
+    model = saved(table, tmp_path, capsys)
     out = tmp_path / "predictions.csv"
     assert main(["predict", str(model), str(table), "--out", str(out), "--id", "island"]) == 0
     assert "accuracy" in capsys.readouterr().err  # the new file still has its labels
@@ -162,11 +159,17 @@ def test_save_then_predict_equals_the_in_process_pipeline(table, tmp_path, capsy
     assert record["versions"]["sklearn_softmax"] and record["label"] == "species"
 
 
-def test_predict_to_stdout_handles_unknown_categories(table, tmp_path, capsys):
+def saved(table, tmp_path, capsys, loss="cross_entropy"):
+    """The model file of a run on ``table`` with ``--save`` (our model of ``loss``)."""
     model = tmp_path / "model.joblib"
     args = ["--data", str(table), "--label", "species", "--cv", "3", "--models", "softmax"]
-    assert main([*args, "--loss", "hinge", "--save", str(model)]) == 0
+    assert main([*args, "--loss", loss, "--save", str(model)]) == 0
     capsys.readouterr()
+    return model
+
+
+def test_predict_to_stdout_handles_unknown_categories(table, tmp_path, capsys):
+    model = saved(table, tmp_path, capsys, loss="hinge")
     new = tmp_path / "new.csv"
     new.write_text("island,bill_length_mm,flipper_length_mm,sex\nAtlantis,40,190,male\n")
     assert main(["predict", str(model), str(new)]) == 0
@@ -176,10 +179,7 @@ def test_predict_to_stdout_handles_unknown_categories(table, tmp_path, capsys):
 
 
 def test_predict_errors_name_the_column(table, tmp_path, capsys):
-    model = tmp_path / "model.joblib"
-    args = ["--data", str(table), "--label", "species", "--cv", "3", "--models", "softmax"]
-    assert main([*args, "--loss", "cross_entropy", "--save", str(model)]) == 0
-    capsys.readouterr()
+    model = saved(table, tmp_path, capsys)
     new = tmp_path / "new.csv"
     new.write_text("island,flipper_length_mm,sex\nDream,190,male\n")
     assert main(["predict", str(model), str(new)]) == 2
@@ -277,13 +277,10 @@ def test_every_option_has_help_and_shows_its_default(capsys):
 
 
 def test_predict_warns_of_other_versions_and_refuses_other_files(table, tmp_path, capsys):
-    model = tmp_path / "model.joblib"
-    args = ["--data", str(table), "--label", "species", "--cv", "3", "--models", "softmax"]
-    assert main([*args, "--loss", "cross_entropy", "--save", str(model)]) == 0
+    model = saved(table, tmp_path, capsys)
     record = joblib.load(model)
     record["versions"]["scikit-learn"] = "0.0.1"
     joblib.dump(record, model)
-    capsys.readouterr()
     assert main(["predict", str(model), str(table), "--out", str(tmp_path / "p.csv")]) == 0
     error = capsys.readouterr().err
     assert "warning:" in error and "scikit-learn 0.0.1 (now " in error
