@@ -14,6 +14,11 @@ BLOCKS = {
     for page in PAGES
 }
 WITH_CODE = sorted(page for page, blocks in BLOCKS.items() if blocks)
+#: Pages whose code needs an optional extra: (module to import, the extra).
+EXTRAS = {
+    "docs/user_guide/onnx.md": ("skl2onnx", "onnx"),
+    "docs/user_guide/dask.md": ("dask", "dask"),
+}
 
 
 def test_readme_and_user_guide_have_examples():
@@ -23,6 +28,11 @@ def test_readme_and_user_guide_have_examples():
 
 @pytest.mark.parametrize("page", WITH_CODE)
 def test_code_blocks_run_without_warnings(page, tmp_path, monkeypatch):
+    if page in EXTRAS:
+        module, extra = EXTRAS[page]
+        pytest.importorskip(
+            module, reason=f'the {extra} extra is absent: pip install -e ".[{extra}]"'
+        )
     monkeypatch.chdir(tmp_path)
     namespace = {}
     with warnings.catch_warnings():
