@@ -11,15 +11,17 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
+from sklearn.utils._array_api import get_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _dask
+from ._array_api import check_fitted_namespace, device_namespace, to_numpy
 from ._caller import warn_at_caller
 from ._core import PointFit, Problem, Start, fit_path
 from ._cross_entropy import BinaryCrossEntropy, MultinomialCrossEntropy
-from ._data import fit_data, is_dask_collection
+from ._data import fit_data, fitted_attributes, is_dask_collection
 from ._losses import LOSSES, MULTICLASS_HINGES, LossSpec, loss_kind
 from ._report import fit_callbacks
 
@@ -205,6 +207,7 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -240,7 +243,7 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         )
         (point,) = path.points
         warn_unless_converged(point)
-        self._set_fit(path.classes, point, data.dtype)
+        self._set_fit(point, data)
         self.loss_curve_ = curve
         return self
 
@@ -252,11 +255,10 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         """The core's problem of ``data`` at these parameters."""
         return Problem(data, loss, class_weight, self.fit_intercept, self.tol, self.max_iter)
 
-    def _set_fit(self, classes: np.ndarray, point: PointFit, dtype) -> None:
-        """The fitted attributes of the core's fit at ``point`` (``W`` in X's dtype)."""
-        self.classes_ = classes
-        self.coef_ = point.W.astype(dtype)
-        self.intercept_ = point.b.astype(dtype)
+    def _set_fit(self, point: PointFit, data) -> None:
+        """The fitted attributes of the core's fit at ``point`` on the data source
+        ``data`` (``W`` in X's dtype, namespace and device)."""
+        self.classes_, self.coef_, self.intercept_ = fitted_attributes(data, point.W, point.b)
         self.n_iter_ = point.n_iter
         self._final_smoothing = point.smoothing
 
@@ -264,8 +266,9 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         """The previous solution, under ``warm_start``."""
         if not (self.warm_start and hasattr(self, "coef_")):
             return None
-        coef = self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
-        return Start(self.classes_, coef, self.intercept_, self._final_smoothing)
+        coef = self.coef_.toarray() if sp.issparse(self.coef_) else to_numpy(self.coef_)
+        classes, intercept = to_numpy(self.classes_), to_numpy(self.intercept_)
+        return Start(classes, coef, intercept, self._final_smoothing)
 
     def decision_function(self, X):
         """Compute the scores ``W x + b`` of each sample.
@@ -309,12 +312,13 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         """``method`` of a frozen copy of this model, applied lazily to each row chunk
         of the Dask array ``X`` (a later refit does not change the result)."""
         check_is_fitted(self)
-        n_classes = self.classes_.size
+        classes, coef = to_numpy(self.classes_), self.coef_
+        coef_dtype = coef.dtype if sp.issparse(coef) else to_numpy(coef[:1, :1]).dtype
         if method == "predict":
-            n_outputs, dtype = None, self.classes_.dtype
+            n_outputs, dtype = None, classes.dtype
         else:  # scores or probabilities, one column per class (one score for two)
-            binary_scores = method == "decision_function" and n_classes == 2
-            n_outputs, dtype = None if binary_scores else n_classes, self.coef_.dtype
+            binary_scores = method == "decision_function" and classes.size == 2
+            n_outputs, dtype = None if binary_scores else classes.size, coef_dtype
         frame = X if _dask.is_frame(X) else None
         X = _dask.check_array_2d(X, known_rows=False)
         validate_data(
@@ -324,17 +328,51 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
             skip_check_array=True,
         )
         dtype = np.result_type(dtype, X.dtype) if dtype.kind == "f" else dtype
-        frozen = copy.deepcopy(self)
+        frozen = copy.deepcopy(self)._move_to_host()
         if frame is not None:  # the names are checked above; the chunks are arrays
             frozen.__dict__.pop("feature_names_in_", None)
             if method == "predict":  # a Series on the frame's index and partitions
                 return _dask.map_partitions_to_series(frame, frozen.predict, dtype)
         return _dask.map_rows(X, getattr(frozen, method), n_outputs=n_outputs, dtype=dtype)
 
+    def sparsify(self) -> SoftmaxClassifier:
+        """Store ``coef_`` as a scipy sparse matrix (for ``l1_ratio > 0``: its exact zeros).
+
+        A model fitted on a device (array-API inputs) moves to the host first: a
+        sparse ``coef_`` is a scipy matrix, and ``intercept_`` and ``classes_`` become
+        NumPy arrays beside it.
+
+        Returns
+        -------
+        self : SoftmaxClassifier
+            The model, with a sparse ``coef_``.
+        """
+        check_is_fitted(self)
+        self._move_to_host()
+        return super().sparsify()
+
+    def _move_to_host(self) -> SoftmaxClassifier:
+        """The fitted arrays as NumPy (those of a device fit are read to the host)."""
+        for name in ("classes_", "coef_", "intercept_"):
+            value = getattr(self, name)
+            if not sp.issparse(value):
+                setattr(self, name, to_numpy(value))
+        return self
+
     def _scores(self, X) -> np.ndarray:
-        """Class-major scores ``Z`` of shape (n_scores, n_samples)."""
+        """Class-major scores ``Z`` of shape (n_scores, n_samples), in X's namespace."""
         scores = self.decision_function(X)
-        return scores[None, :] if scores.ndim == 1 else scores.T
+        xp, _ = get_namespace(scores)
+        return xp.reshape(scores, (1, -1)) if scores.ndim == 1 else scores.T
+
+    def _probabilities(self, X, method: str):
+        """``predict_proba`` or ``predict_log_proba`` of X in memory, in its namespace."""
+        check_is_fitted(self)
+        check_fitted_namespace(X, self, method)
+        space = device_namespace(X)
+        model = _probability_model(self.classes_.shape[0])
+        Z = self._scores(X)
+        return getattr(model, method)(Z, xp=None if space is None else space.xp).T
 
     @available_if(_has_proba)
     def predict_proba(self, X) -> np.ndarray:
@@ -356,8 +394,7 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         """
         if is_dask_collection(X):
             return self._map_dask(X, "predict_proba")
-        check_is_fitted(self)
-        return _probability_model(self.classes_.size).predict_proba(self._scores(X)).T
+        return self._probabilities(X, "predict_proba")
 
     @available_if(_has_proba)
     def predict_log_proba(self, X) -> np.ndarray:
@@ -377,8 +414,7 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         """
         if is_dask_collection(X):
             return self._map_dask(X, "predict_log_proba")
-        check_is_fitted(self)
-        return _probability_model(self.classes_.size).predict_log_proba(self._scores(X)).T
+        return self._probabilities(X, "predict_log_proba")
 
 
 def warn_unless_converged(point: PointFit) -> None:
@@ -387,13 +423,11 @@ def warn_unless_converged(point: PointFit) -> None:
         warn_at_caller(point.message, ConvergenceWarning)
 
 
-def fitted_classifier(
-    params: dict, classes: np.ndarray, point: PointFit, dtype, n_features_in: int
-) -> SoftmaxClassifier:
-    """A ``SoftmaxClassifier(**params)`` fitted at the core's ``point`` on data of
-    ``classes`` and ``n_features_in`` features: how ``SoftmaxClassifierCV`` hands each
+def fitted_classifier(params: dict, point: PointFit, data) -> SoftmaxClassifier:
+    """A ``SoftmaxClassifier(**params)`` fitted at the core's ``point`` on the classes
+    and features of the data source ``data``: how ``SoftmaxClassifierCV`` hands each
     fold's fit at each ``C`` to a scorer."""
     model = SoftmaxClassifier(**params)
-    model._set_fit(classes, point, dtype)
-    model.n_features_in_ = n_features_in
+    model._set_fit(point, data)
+    model.n_features_in_ = data.n_features
     return model

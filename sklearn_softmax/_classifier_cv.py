@@ -209,6 +209,14 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
             )
         return get_scorer(self.scoring)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Under array-API dispatch, the folds are fitted on the host: scikit-learn's
+        # splitters, scorers and joblib's parallel folds are not all made for device
+        # arrays (LogisticRegressionCV's tag is False too).
+        tags.array_api_support = False
+        return tags
+
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **params) -> SoftmaxClassifierCV:
         """Cross-validate the path for each ``l1_ratio``, then refit at the best point.
@@ -305,7 +313,7 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         path = fit_path(problem, [(self.C_, self.l1_ratio_)], start=start, callbacks=callbacks)
         (point,) = path.points
         warn_unless_converged(point)
-        self._set_fit(path.classes, point, problem.data.dtype)
+        self._set_fit(point, problem.data)
 
     def _average_fold_bests(self, points, shape, dtype) -> None:
         """``refit=False``: the mean of each fold's best coefficients, ``C`` and ``l1_ratio``."""
@@ -386,7 +394,7 @@ class _FoldScorer:
 
     def __call__(self, point, classes: np.ndarray, held_out: InMemoryData) -> float:
         params = {**self.params, "C": point.C, "l1_ratio": point.l1_ratio}
-        model = fitted_classifier(params, classes, point, held_out.dtype, held_out.n_features)
+        model = fitted_classifier(params, point, held_out)
         return self.scorer(model, held_out.X, classes[held_out.y], **self.score_params)
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._array_api_objective import ArrayAPIObjective
 from ._callbacks import NO_CALLBACKS, Callbacks
 from ._coordinates import AffinePreconditioner, L1Penalty, L1Split
 from ._data import DataSource
@@ -181,8 +182,9 @@ def fit_path(
 
 def _newton_applies(objective, settings: SolverSettings, n_parameters: int) -> bool:
     """Whether an L1 point runs the proximal Newton method (:mod:`._newton`): a loss
-    with a Hessian (cross-entropy), data in memory, and the settings' rule."""
-    in_memory = isinstance(objective, LinearObjective)
+    with a Hessian (cross-entropy), data in memory or on a device, and the settings'
+    rule."""
+    in_memory = isinstance(objective, (LinearObjective, ArrayAPIObjective))
     return objective.loss.has_hessian and in_memory and settings.use_newton(n_parameters)
 
 

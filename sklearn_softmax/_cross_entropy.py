@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
-from ._loss import Loss, signs, subtract_at, take_at
+from ._loss import Loss, signs, subtract_at, take_at, xp_sigmoid, xp_target_scores
 
 
 @dataclass(frozen=True)
@@ -54,21 +54,47 @@ class MultinomialCrossEntropy(Loss):
         subtract_at(work, positions, at_target, buffer=target_score)
         return loss, work
 
+    def loss_gradient_xp(self, Z, T, sample_weight, xp, *, gradient=True):
+        n_classes = Z.shape[0]
+        eps = self.label_smoothing
+        target_score = xp_target_scores(Z, T, xp)
+        if eps:
+            target_score = (1 - eps) * target_score + (eps / n_classes) * xp.sum(Z, axis=0)
+        shift = xp.max(Z, axis=0)
+        exponentials = xp.exp(Z - shift)
+        normalizer = xp.sum(exponentials, axis=0)
+        loss = xp.log(normalizer) + shift - target_score
+        if not gradient:
+            return loss, None
+        q = xp.astype(T, Z.dtype) * (1 - eps) + eps / n_classes
+        return loss, (exponentials / normalizer - q) * sample_weight
+
     def curvature(self, Z, y, sample_weight):
         """``s (diag(p) - p p^T)`` with ``p = softmax(z)``: ``D = s p``, ``U = sqrt(s) p``
         (label smoothing changes the targets, not the curvature)."""
         p = softmax(Z, axis=0)
         return p * sample_weight, p * np.sqrt(sample_weight)
 
-    @staticmethod
-    def predict_proba(Z: np.ndarray) -> np.ndarray:
-        """``softmax(Z)`` over axis 0."""
-        return softmax(Z, axis=0)
+    def curvature_xp(self, Z, sample_weight, xp):
+        """:meth:`curvature` in the namespace ``xp``."""
+        p = self.predict_proba(Z, xp)
+        return p * sample_weight, p * xp.sqrt(sample_weight)
 
     @staticmethod
-    def predict_log_proba(Z: np.ndarray) -> np.ndarray:
-        """``log softmax(Z)`` over axis 0."""
-        return log_softmax(Z, axis=0)
+    def predict_proba(Z: np.ndarray, xp=None) -> np.ndarray:
+        """``softmax(Z)`` over axis 0 (in the namespace ``xp``, if given)."""
+        if xp is None:
+            return softmax(Z, axis=0)
+        exponentials = xp.exp(Z - xp.max(Z, axis=0))
+        return exponentials / xp.sum(exponentials, axis=0)
+
+    @staticmethod
+    def predict_log_proba(Z: np.ndarray, xp=None) -> np.ndarray:
+        """``log softmax(Z)`` over axis 0 (in the namespace ``xp``, if given)."""
+        if xp is None:
+            return log_softmax(Z, axis=0)
+        shifted = Z - xp.max(Z, axis=0)
+        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=0))
 
 
 @dataclass(frozen=True)
@@ -102,16 +128,38 @@ class BinaryCrossEntropy(Loss):
             dz *= sample_weight
         return loss, Z
 
+    def loss_gradient_xp(self, Z, T, sample_weight, xp, *, gradient=True):
+        half_eps = self.label_smoothing / 2
+        sign = xp.astype(T[0, ...], Z.dtype) * 2 - 1
+        minus_tz = -sign * Z[0, ...]
+        loss = xp.logaddexp(xp.zeros_like(minus_tz), minus_tz)
+        if half_eps:
+            loss = loss - half_eps * minus_tz
+        if not gradient:
+            return loss, None
+        dz = -sign * (xp_sigmoid(minus_tz, xp) - half_eps) * sample_weight
+        return loss, xp.reshape(dz, (1, -1))
+
     def curvature(self, Z, y, sample_weight):
         """``s sigmoid(z) sigmoid(-z)``, diagonal."""
         return (expit(Z[0]) * expit(-Z[0]) * sample_weight)[None, :], None
 
-    @staticmethod
-    def predict_proba(Z: np.ndarray) -> np.ndarray:
-        """``[1 - sigmoid(z), sigmoid(z)]`` of shape (2, n_samples)."""
-        return np.vstack([expit(-Z[0]), expit(Z[0])])
+    def curvature_xp(self, Z, sample_weight, xp):
+        """:meth:`curvature` in the namespace ``xp``."""
+        z = Z[0, ...]
+        return xp.reshape(xp_sigmoid(z, xp) * xp_sigmoid(-z, xp) * sample_weight, (1, -1)), None
 
     @staticmethod
-    def predict_log_proba(Z: np.ndarray) -> np.ndarray:
-        """``[-softplus(z), -softplus(-z)]`` of shape (2, n_samples)."""
-        return -np.vstack([np.logaddexp(0, Z[0]), np.logaddexp(0, -Z[0])])
+    def predict_proba(Z: np.ndarray, xp=None) -> np.ndarray:
+        """``[1 - sigmoid(z), sigmoid(z)]`` of shape (2, n_samples) (in ``xp``, if given)."""
+        if xp is None:
+            return np.vstack([expit(-Z[0]), expit(Z[0])])
+        return xp.stack([xp_sigmoid(-Z[0, ...], xp), xp_sigmoid(Z[0, ...], xp)])
+
+    @staticmethod
+    def predict_log_proba(Z: np.ndarray, xp=None) -> np.ndarray:
+        """``[-softplus(z), -softplus(-z)]`` of shape (2, n_samples) (in ``xp``, if given)."""
+        if xp is None:
+            return -np.vstack([np.logaddexp(0, Z[0]), np.logaddexp(0, -Z[0])])
+        zeros = xp.zeros_like(Z[0, ...])
+        return -xp.stack([xp.logaddexp(zeros, Z[0, ...]), xp.logaddexp(zeros, -Z[0, ...])])

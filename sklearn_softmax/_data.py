@@ -2,7 +2,9 @@
 
 :func:`fit_data` turns what a user passes to ``fit`` (or to :func:`softmax_path`)
 into a data source for the core: :class:`InMemoryData` for arrays and sparse
-matrices, ``DaskData`` (:mod:`._dask`) for Dask collections. Both are validated by
+matrices, ``DaskData`` (:mod:`._dask`) for Dask collections, and under array-API
+dispatch :class:`~._array_api_data.ArrayAPIData` for arrays of another namespace
+than NumPy (PyTorch, CuPy...), which stay on their device. Both are validated by
 scikit-learn's own functions, so a bad input gets the same message from either:
 in memory by ``validate_data``, on Dask by the same checks run on each chunk
 where it lives (the chunked part is :mod:`._dask`'s). Labels are encoded here for
@@ -19,6 +21,8 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_array, check_X_y, validate_data
 
+from ._array_api import Namespace, device_namespace, on_host, to_numpy
+from ._array_api_data import ArrayAPIData
 from ._loss import Loss
 from ._objective import LinearObjective
 from ._summary import DataSummary, class_moments
@@ -104,6 +108,15 @@ class InMemoryData:
         return LinearObjective(loss, self.X, self.y, weights, **options)
 
 
+def fitted_attributes(data, W: np.ndarray, b: np.ndarray) -> tuple:
+    """``(classes_, coef_, intercept_)`` of a fit ``(W, b)`` (float64, NumPy) on the
+    data source ``data``: in X's dtype, and for array-API data in X's namespace and
+    on its device (``classes_`` in ``y``'s namespace)."""
+    if isinstance(data, ArrayAPIData):
+        return (data.fitted_classes, *data.fitted_arrays(W, b))
+    return data.classes, W.astype(data.dtype), b.astype(data.dtype)
+
+
 def is_dask_collection(X) -> bool:
     """Whether ``X`` is a Dask collection (array, data frame, ...), without importing Dask.
 
@@ -120,7 +133,8 @@ def fit_data(X, y, sample_weight=None, *, estimator=None, in_memory: bool = Fals
     With an ``estimator``, its ``n_features_in_`` and ``feature_names_in_`` are set
     as scikit-learn's ``validate_data`` sets them (for Dask too); without one
     (:func:`softmax_path`), the same checks run without recording anything. Dask
-    collections stay where they are unless ``in_memory`` (then they are computed).
+    collections and arrays of other array-API namespaces (under dispatch) stay where
+    they are unless ``in_memory`` (then they are computed, or read to the host).
     """
     name = type(estimator).__name__ if estimator is not None else "SoftmaxClassifier"
     if not in_memory and any(map(is_dask_collection, (X, y, sample_weight))):
@@ -131,6 +145,14 @@ def fit_data(X, y, sample_weight=None, *, estimator=None, in_memory: bool = Fals
         if estimator is not None:  # the features' number and names, as in memory
             validate_data(estimator, _dask.columns_of(X), skip_check_array=True)
         return source
+    space = device_namespace(X)
+    if space is not None and in_memory:
+        X, space = to_numpy(X), None
+    if space is not None:
+        source = _array_api_fit_data(X, y, sample_weight, space, estimator)
+        check_targets(source.classes, name)
+        return source
+    y, sample_weight = on_host(y), on_host(sample_weight)
     if estimator is not None:
         X, y = validate_data(estimator, X, y, **ACCEPTED)
     else:
@@ -140,6 +162,26 @@ def fit_data(X, y, sample_weight=None, *, estimator=None, in_memory: bool = Fals
     check_targets(classes, name)
     sample_weight = checked_sample_weight(sample_weight, X)
     return InMemoryData(X, encode_labels(y, classes), sample_weight, classes)
+
+
+def _array_api_fit_data(X, y, sample_weight, space: Namespace, estimator) -> ArrayAPIData:
+    """``fit_data`` of ``X`` in the array-API namespace ``space``: ``X`` validated
+    there (float64 kept, float32 kept), the labels and weights (of any namespace)
+    checked and encoded on the host; ``classes_`` in ``y``'s namespace."""
+    accepted = {"dtype": [space.xp.float64, space.xp.float32]}
+    if estimator is not None:
+        X, y = validate_data(estimator, X, y, **accepted)
+    else:
+        X, y = check_X_y(X, y, **accepted)
+    labels = to_numpy(y)
+    check_classification_targets(labels)
+    classes = np.unique(labels)
+    y_space = device_namespace(y)
+    fitted_classes = classes if y_space is None else y_space.asarray(classes)
+    sample_weight = checked_sample_weight(to_numpy(sample_weight), labels)
+    return ArrayAPIData(
+        X, encode_labels(labels, classes), sample_weight, classes, fitted_classes, space
+    )
 
 
 def encode_labels(y, classes: np.ndarray) -> np.ndarray:

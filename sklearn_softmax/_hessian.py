@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg.blas import dsyrk
 
+from ._array_api_objective import ArrayAPIObjective
 from ._coordinates import AffinePreconditioner
 from ._objective import LinearObjective
 from ._threads import run_lanes
@@ -33,7 +34,7 @@ def hessian_work(n_samples: int, n_scores: int, width: int) -> float:
 
 
 def hessian(
-    objective: LinearObjective,
+    objective: LinearObjective | ArrayAPIObjective,
     theta: np.ndarray,
     coordinates: AffinePreconditioner,
     *,
@@ -41,7 +42,7 @@ def hessian(
     n_lanes: int,
 ) -> np.ndarray:
     """``d^2 F / d theta^2``, shape ``(theta.size, theta.size)``, float64, summed over
-    ``n_lanes`` threads (each on contiguous rows)."""
+    ``n_lanes`` threads (each on contiguous rows), or on an array-API objective's device."""
     n_scores, fit_intercept = coordinates.n_scores, coordinates.fit_intercept
     n_features = coordinates.active_scale.size  # the features in theta
     width = n_features + int(fit_intercept)
@@ -50,6 +51,23 @@ def hessian(
     model[:, :n_features] = theta[:n_weights].reshape(n_scores, n_features)
     if fit_intercept:
         model[:, n_features] = theta[n_weights:]
+    if isinstance(objective, ArrayAPIObjective):
+        layout = objective.curvature_layout(model, coordinates)
+    else:
+        layout = _layout_in_lanes(objective, model, coordinates, block_bytes, n_lanes)
+    layout = np.triu(layout) + np.triu(layout, 1).T  # the outer part filled the upper triangle
+    order = _theta_order(n_scores, n_features, fit_intercept)
+    H = layout[np.ix_(order, order)]
+    H[np.arange(n_weights), np.arange(n_weights)] += objective.alpha / np.tile(
+        coordinates.active_scale**2, n_scores
+    )
+    return H
+
+
+def _layout_in_lanes(objective, model, coordinates, block_bytes: int, n_lanes: int):
+    """The data's part of the Hessian (upper triangle of its outer part), by row
+    blocks in ``n_lanes`` threads."""
+    n_scores, width = model.shape
     rows = max(1, int(block_bytes // (8 * n_scores * width)))
     edges = np.linspace(0, objective.n_samples, n_lanes + 1).round().astype(int)
 
@@ -64,13 +82,7 @@ def hessian(
     layout = lanes[0]
     for other in lanes[1:]:
         layout += other
-    layout = np.triu(layout) + np.triu(layout, 1).T  # the outer part filled the upper triangle
-    order = _theta_order(n_scores, n_features, fit_intercept)
-    H = layout[np.ix_(order, order)]
-    H[np.arange(n_weights), np.arange(n_weights)] += objective.alpha / np.tile(
-        coordinates.active_scale**2, n_scores
-    )
-    return H
+    return layout
 
 
 def _add_block(total, objective: LinearObjective, model, coordinates, start: int, stop: int):

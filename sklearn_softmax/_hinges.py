@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logsumexp, softmax
 
-from ._loss import Loss, signs, subtract_at, take_at
+from ._loss import Loss, signs, subtract_at, take_at, xp_sigmoid, xp_target_scores
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,25 @@ class _Hinge(Loss):
                 loss += np.maximum(a_k, 0, out=row)
             np.greater(a, 0, out=a, casting="unsafe")
         return a
+
+    def _scalar_hinge_xp(self, a, keep, xp):
+        """:meth:`_scalar_hinge` in ``xp``, out of place: ``(sum over the rows of
+        phi(a) where keep, phi'(a) where keep and 0 elsewhere)``."""
+        zeros = xp.zeros_like(a)
+        if self.squared:
+            positive = xp.maximum(a, zeros)
+            phi, dphi = positive * positive, 2 * positive
+        elif self.smoothing:
+            scaled = a / self.smoothing
+            phi = self.smoothing * xp.logaddexp(zeros, scaled)
+            dphi = xp_sigmoid(scaled, xp)
+        else:
+            phi, dphi = xp.maximum(a, zeros), xp.astype(a > 0, a.dtype)
+        return xp.sum(xp.where(keep, phi, zeros), axis=0), xp.where(keep, dphi, zeros)
+
+    def _margins_xp(self, Z, T, xp):
+        """``u_k = margin + z_k - z_y`` (all ``k``; the caller masks ``k = y``)."""
+        return Z - xp_target_scores(Z, T, xp) + self.margin
 
     def _margins(self, Z, y, gradient):
         """``u_k = margin + z_k - z_y`` for ``k != y``, ``u_y = true_class_margin``
@@ -132,6 +151,42 @@ class CrammerSingerHinge(_Hinge):
         subtract_at(u, positions, dphi, buffer=self._buffer("t", n_samples, dtype))
         return loss, u
 
+    def loss_gradient_xp(self, Z, T, sample_weight, xp, *, gradient=True):
+        u = xp.where(T, xp.zeros_like(Z), self._margins_xp(Z, T, xp))
+        if self.smoothing:
+            scaled = u / self.smoothing
+            shift = xp.max(scaled, axis=0)
+            exponentials = xp.exp(scaled - shift)
+            normalizer = xp.sum(exponentials, axis=0)
+            a = self.smoothing * (xp.log(normalizer) + shift)
+            share = exponentials / normalizer
+        else:
+            a = xp.max(u, axis=0)
+            is_max = xp.astype(u == a, Z.dtype)
+            share = is_max / xp.sum(is_max, axis=0)
+        loss = a * a if self.squared else a
+        if not gradient:
+            return loss, None
+        dphi = (2 * a if self.squared else 1.0) * sample_weight
+        return loss, dphi * (share - xp.astype(T, Z.dtype))
+
+    def fenchel_young_gap_xp(self, Z, T, xp):
+        if not self.smoothing:
+            return super().fenchel_young_gap_xp(Z, T, xp)
+        u = xp.where(T, xp.zeros_like(Z), self._margins_xp(Z, T, xp))
+        exact = xp.max(u, axis=0)
+        scaled = u / self.smoothing
+        shift = xp.max(scaled, axis=0)
+        exponentials = xp.exp(scaled - shift)
+        normalizer = xp.sum(exponentials, axis=0)
+        p = exponentials / normalizer
+        expected = xp.sum(p * u, axis=0)
+        if not self.squared:
+            return exact - expected
+        smoothed = self.smoothing * (xp.log(normalizer) + shift)
+        mass_off_y = 1 - xp.sum(xp.where(T, p, xp.zeros_like(p)), axis=0)
+        return exact**2 - 2 * smoothed * expected + (smoothed * mass_off_y) ** 2
+
     def fenchel_young_gap(self, Z, y):
         """``a_0 - <p, u>``, squared: ``a_0^2 - 2 a <p, u> + (a (1 - p_y))^2``.
 
@@ -176,6 +231,20 @@ class WestonWatkinsHinge(_Hinge):
         dphi.reshape(-1)[positions] = total
         return loss, dphi
 
+    def loss_gradient_xp(self, Z, T, sample_weight, xp, *, gradient=True):
+        loss, dphi = self._scalar_hinge_xp(self._margins_xp(Z, T, xp), ~T, xp)
+        if not gradient:
+            return loss, None
+        dphi = dphi * sample_weight
+        return loss, xp.where(T, -xp.sum(dphi, axis=0), dphi)
+
+    def fenchel_young_gap_xp(self, Z, T, xp):
+        if not self.smoothing or self.squared:
+            return super().fenchel_young_gap_xp(Z, T, xp)
+        a = self._margins_xp(Z, T, xp)
+        gap = xp.maximum(a, xp.zeros_like(a)) - xp_sigmoid(a / self.smoothing, xp) * a
+        return xp.sum(xp.where(T, xp.zeros_like(gap), gap), axis=0)
+
     def fenchel_young_gap(self, Z, y):
         """``sum_{k != y} max(0, a_k) - t_k a_k`` with ``t_k = sigmoid(a_k / mu)``.
 
@@ -219,6 +288,19 @@ class BinaryHinge(_Hinge):
         if sample_weight is not None:
             Z *= sample_weight
         return loss, Z
+
+    def loss_gradient_xp(self, Z, T, sample_weight, xp, *, gradient=True):
+        sign = xp.astype(T, Z.dtype) * 2 - 1
+        loss, dphi = self._scalar_hinge_xp(self.margin - sign * Z, xp.ones_like(T), xp)
+        if not gradient:
+            return loss, None
+        return loss, -sign * dphi * sample_weight
+
+    def fenchel_young_gap_xp(self, Z, T, xp):
+        if not self.smoothing or self.squared:
+            return super().fenchel_young_gap_xp(Z, T, xp)
+        a = self.margin - (xp.astype(T, Z.dtype) * 2 - 1) * Z
+        return (xp.maximum(a, xp.zeros_like(a)) - xp_sigmoid(a / self.smoothing, xp) * a)[0, ...]
 
     def fenchel_young_gap(self, Z, y):
         """``max(0, a) - sigmoid(a / mu) a`` with ``a = margin - t z``."""

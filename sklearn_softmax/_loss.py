@@ -19,6 +19,12 @@ A loss is a frozen value: its parameters compare and hash, and its workspace is
 not part of it (a copy made by :func:`dataclasses.replace`, or an unpickled one,
 starts with empty buffers: one per thread or Dask task).
 
+Each loss also has :meth:`Loss.loss_gradient_xp`: the same formula out of place, in
+any array-API namespace (PyTorch, CuPy, ...), where data under array-API dispatch
+are fitted on their device (:mod:`._array_api_objective`). It takes the targets as a
+mask ``T`` of shape ``(n_scores, n_samples)``: ``T[k, i] = (y_i == k)``, and for one
+score ``T[0, i] = (y_i == 1)``.
+
 The losses themselves live in :mod:`._cross_entropy` and :mod:`._hinges`; the
 registry of their names, which the estimator, the metrics and the CLI read, in
 :mod:`._losses`.
@@ -126,6 +132,15 @@ class Loss(ABC):
             ``s_i * dl_i / dZ[:, i]``, stored in ``Z``'s memory.
         """
 
+    @abstractmethod
+    def loss_gradient_xp(self, Z, T, sample_weight, xp, *, gradient: bool = True) -> tuple:
+        """:meth:`loss_gradient` in the namespace ``xp`` of ``Z``, out of place.
+
+        ``Z`` (n_scores, n_samples) scores, ``T`` the boolean target mask of the
+        same shape, ``sample_weight`` ``s`` (n_samples,). Returns the per-sample
+        losses (n_samples,) and, if ``gradient``, ``s_i dl_i / dZ[:, i]``.
+        """
+
     def curvature(
         self, Z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray | None] | None:
@@ -150,6 +165,10 @@ class Loss(ABC):
         duality gap of the exact problem at the dual point ``g``.
         """
         return np.zeros(Z.shape[1])
+
+    def fenchel_young_gap_xp(self, Z, T, xp):
+        """:meth:`fenchel_young_gap` in the namespace ``xp``, with the target mask ``T``."""
+        return xp.zeros_like(Z[0, ...])
 
     def _buffer(self, name: str, shape, dtype) -> np.ndarray:
         return self._workspace.buffer(name, shape, dtype)
@@ -193,3 +212,13 @@ def signs(y: np.ndarray, dtype, out: np.ndarray) -> np.ndarray:
     np.multiply(y, 2, out=out, casting="unsafe")
     out -= 1
     return out
+
+
+def xp_sigmoid(a, xp):
+    """``1 / (1 + exp(-a))`` as ``exp(-log(1 + exp(-a)))``: no overflow for any ``a``."""
+    return xp.exp(-xp.logaddexp(xp.zeros_like(a), -a))
+
+
+def xp_target_scores(Z, T, xp):
+    """``z_{y_i}`` (n_samples,): the scores at the target mask ``T``."""
+    return xp.sum(xp.where(T, Z, xp.zeros_like(Z)), axis=0)

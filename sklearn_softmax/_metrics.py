@@ -1,5 +1,8 @@
 """The metric functions: cross-entropy of probabilities and the multiclass hinges of
-decision values, computed by the losses the estimator fits (:mod:`._losses`)."""
+decision values, computed by the losses the estimator fits (:mod:`._losses`).
+
+Under array-API dispatch, inputs of another namespace or device (PyTorch, CuPy) are
+read to the host first (``n x K`` numbers, once): a metric returns one float."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import numpy as np
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ._array_api import on_host
 from ._losses import MULTICLASS_HINGES, make_loss
 from ._metric_inputs import (
     PROBA_DTYPES,
@@ -90,6 +94,7 @@ def cross_entropy_loss(
     >>> round(cross_entropy_loss([0, 1], [[0.9, 0.1], [0.2, 0.8]], label_smoothing=0.2), 6)
     0.343428
     """
+    y_true, y_proba, labels, sample_weight = map(on_host, (y_true, y_proba, labels, sample_weight))
     y_proba = check_array(y_proba, ensure_2d=False, dtype=PROBA_DTYPES, input_name="y_proba")
     check_probabilities(y_proba)
     check_consistent_length(y_proba, y_true, sample_weight)
@@ -178,6 +183,8 @@ def multiclass_hinge_loss(
     >>> round(multiclass_hinge_loss([0, 2], scores, labels=[0, 1, 2], variant="weston_watkins"), 6)
     1.2
     """
+    arrays = (y_true, decision, labels, sample_weight)
+    y_true, decision, labels, sample_weight = map(on_host, arrays)
     decision = check_array(
         decision, ensure_2d=False, dtype=[np.float64, np.float32], input_name="decision"
     )

@@ -35,6 +35,7 @@ from skl2onnx.common.data_types import (
 )
 from sklearn.utils.validation import check_is_fitted
 
+from ._array_api import to_numpy
 from ._classifier import SoftmaxClassifier
 from ._classifier_cv import SoftmaxClassifierCV
 
@@ -55,7 +56,7 @@ def label_type(classes: np.ndarray):
     strings, or int64 for integers (and integral reals, which scikit-learn's
     classifiers take; others it refuses as continuous). Booleans and mixed objects
     raise ``ValueError``: an int64 tensor would not give them back exactly."""
-    classes = np.asarray(classes)
+    classes = to_numpy(classes)
     if classes.dtype.kind == "b":
         raise ValueError(
             "boolean class labels have no exact ONNX label tensor here: "
@@ -84,7 +85,7 @@ def _checked(model):
 def _n_outputs(model) -> int:
     """Columns of the second output: K probabilities or scores, 1 score for a binary
     hinge model."""
-    K = len(model.classes_)
+    K = to_numpy(model.classes_).size
     return 1 if K == 2 and model.loss != "cross_entropy" else K
 
 
@@ -144,12 +145,13 @@ def _converter(scope, operator, container) -> None:
     X = operator.inputs[0].full_name
     proto = guess_proto_type(operator.inputs[0].type)
     dtype = np.float32 if proto == TensorProto.FLOAT else np.float64
-    coef = model.coef_.toarray() if sp.issparse(model.coef_) else np.asarray(model.coef_)
+    # (a model fitted on a device: its arrays read to the host)
+    coef = model.coef_.toarray() if sp.issparse(model.coef_) else to_numpy(model.coef_)
     W = _constant(scope, container, "coef", coef.T.astype(dtype), proto)
-    b = _constant(scope, container, "intercept", np.asarray(model.intercept_, dtype), proto)
+    b = _constant(scope, container, "intercept", to_numpy(model.intercept_, dtype), proto)
     scores = _node(scope, container, "Add", [_node(scope, container, "MatMul", [X, W]), b])
     label_out, second_out = operator.outputs[0].full_name, operator.outputs[1].full_name
-    binary = len(model.classes_) == 2
+    binary = to_numpy(model.classes_).size == 2
     if binary:  # class 1 where z > 0, as predict
         zero = _constant(scope, container, "zero", np.zeros(1, dtype), proto)
         positive = _node(scope, container, "Greater", [scores, zero])
@@ -162,7 +164,7 @@ def _converter(scope, operator, container) -> None:
         "Reshape",
         [index, _constant(scope, container, "shape", np.array([-1]), TensorProto.INT64)],
     )
-    classes = np.asarray(model.classes_)
+    classes = to_numpy(model.classes_)
     if label_type(classes) is StringTensorType:
         table = _constant(scope, container, "classes", classes.astype(str), TensorProto.STRING)
     else:
