@@ -9,6 +9,10 @@ import os
 import sys
 from pathlib import Path
 
+# The array-API example and page turn on scikit-learn's dispatch, which needs scipy's
+# array-API mode from its first import: this process imports scipy below.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import sklearn_softmax
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -214,12 +214,15 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None) -> SoftmaxClassifier:
         """Fit the model to ``X`` of shape (n_samples, n_features) and labels ``y``.
 
-        ``X`` may be dense (float64 kept, float32 kept), scipy sparse CSR/CSC, or a
-        Dask array (fitted chunk by chunk where it lives).
+        ``X`` may be dense (float64 kept, float32 kept), scipy sparse CSR/CSC, a
+        Dask array (fitted chunk by chunk where it lives), or under
+        ``array_api_dispatch=True`` an array of PyTorch, CuPy or another array-API
+        library (fitted on its device; ``coef_`` and ``intercept_`` are then arrays
+        of that library there, ``classes_`` one of ``y``'s).
 
         Parameters
         ----------
-        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array, array} of shape (n_samples, n_features)
             Training data: float64 and float32 are kept, other dtypes converted
             to float64.
         y : array-like of shape (n_samples,)

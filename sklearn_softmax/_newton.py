@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 
+from ._array_api_objective import ArrayAPIObjective
 from ._callbacks import Evaluation
 from ._coordinates import L1Penalty
 from ._hessian import hessian, hessian_work
@@ -34,7 +35,7 @@ SUFFICIENT_DECREASE, MAX_HALVINGS = 1e-4, 40
 
 
 def minimize_by_newton(
-    objective: LinearObjective, penalty: L1Penalty, theta0: np.ndarray, run: Run
+    objective: LinearObjective | ArrayAPIObjective, penalty: L1Penalty, theta0: np.ndarray, run: Run
 ) -> LbfgsResult:
     """Minimize ``F + penalty`` from ``theta0`` in ``penalty.base``'s coordinates until
     its KKT measure is at most ``run.tol``; ``n_iter`` counts Newton iterations."""
