@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import reduce
 
 import numpy as np
+from sklearn.utils._array_api import get_namespace_and_device
 
 from ._array_api import Namespace, to_numpy
 from ._array_api_objective import ArrayAPIObjective
@@ -55,6 +56,33 @@ class ArrayAPIData:
     def fitted_arrays(self, W: np.ndarray, b: np.ndarray):
         """``(coef_, intercept_)`` of a fit ``(W, b)``: in X's dtype, namespace and device."""
         return self.space.asarray(W, self.X.dtype), self.space.asarray(b, self.X.dtype)
+
+    def rows(self, indices: np.ndarray) -> ArrayAPIData:
+        """The rows ``indices`` (a cross-validation fold), with the same classes."""
+        X = self.space.xp.take(self.X, self.space.asarray(indices.astype(np.int64)), axis=0)
+        return ArrayAPIData(
+            X,
+            self.y[indices],
+            self.sample_weight[indices],
+            self.classes,
+            self.fitted_classes,
+            self.space,
+        )
+
+    def fitted_labels(self):
+        """The labels of the rows, ``classes[y]``, in ``fitted_classes``' namespace."""
+        if isinstance(self.fitted_classes, np.ndarray):
+            return self.classes[self.y]
+        xp, _, device = get_namespace_and_device(self.fitted_classes)
+        indices = Namespace(xp, device).asarray(self.y.astype(np.int64))
+        return xp.take(self.fitted_classes, indices, axis=0)
+
+    def to_namespace(self, array: np.ndarray):
+        """A NumPy array of the fit's (``coefs_paths_``, ``scores_``...) on X's device,
+        its dtype kept (floats narrowed where the device has no float64)."""
+        if array.dtype.kind == "f":
+            return self.space.asarray(array, self.space.sum_dtype)
+        return self.space.asarray(array)
 
     @property
     def device_labels(self):

@@ -9,7 +9,6 @@ from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import _fit_context
 from sklearn.metrics import get_scorer, make_scorer
 from sklearn.model_selection import check_cv
@@ -22,11 +21,13 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params
 
+from ._array_api_data import ArrayAPIData
 from ._classifier import SoftmaxClassifier, fitted_classifier, warn_unless_converged
 from ._core import Problem, Start, fit_path
-from ._data import InMemoryData, fit_data
+from ._data import InMemoryData, fit_data, fitted_attributes, labels_of
 from ._path import c_grid
 from ._report import fit_callbacks
 from ._summary import class_weights
@@ -211,14 +212,6 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
             )
         return get_scorer(self.scoring)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # Under array-API dispatch, the folds are fitted on the host: scikit-learn's
-        # splitters, scorers and joblib's parallel folds are not all made for device
-        # arrays (LogisticRegressionCV's tag is False too).
-        tags.array_api_support = False
-        return tags
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **params) -> SoftmaxClassifierCV:
         """Cross-validate the path for each ``l1_ratio``, then refit at the best point.
@@ -243,6 +236,7 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         """
         loss = self._loss_spec()
         data = fit_data(X, y, sample_weight, estimator=self, in_memory=True)
+        on_device = isinstance(data, ArrayAPIData)
         self.Cs_ = c_grid(self.Cs)
         self.l1_ratios_ = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
         if self.l1_ratios_.size == 0 or np.any((self.l1_ratios_ < 0) | (self.l1_ratios_ > 1)):
@@ -264,7 +258,8 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
             class_weight = dict(zip(classes.tolist(), factors.tolist(), strict=True))
         problem = self._problem(data, loss, class_weight)
         fold_params = self._fold_params(class_weight)
-        paths = Parallel(n_jobs=self.n_jobs)(
+        # Threads for device arrays: processes would copy them through the host.
+        paths = Parallel(n_jobs=self.n_jobs, prefer="threads" if on_device else None)(
             delayed(_fold_path)(
                 problem,
                 train,
@@ -284,8 +279,11 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         if self.refit:
             self._refit(problem, points, shape)
         else:
-            self._average_fold_bests(points, shape, data.dtype)
+            self._average_fold_bests(points, shape, data)
         self.n_iter_ = np.array([[p.n_iter for p in path] for path in points]).reshape(shape)
+        if on_device:  # every fitted array where X is, as the refit's
+            for name in ("Cs_", "l1_ratios_", "scores_", "coefs_paths_", "n_iter_"):
+                setattr(self, name, data.to_namespace(getattr(self, name)))
         return self
 
     def _route(self, params, sample_weight):
@@ -317,14 +315,15 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
         warn_unless_converged(point)
         self._set_fit(point, problem.data)
 
-    def _average_fold_bests(self, points, shape, dtype) -> None:
+    def _average_fold_bests(self, points, shape, data) -> None:
         """``refit=False``: the mean of each fold's best coefficients, ``C`` and ``l1_ratio``."""
         best = []
         for fold in range(shape[0]):
             best_l1, best_C = np.unravel_index(np.argmax(self.scores_[fold]), shape[1:])
             best.append(points[fold * shape[1] + best_l1][best_C])
-        self.coef_ = np.mean([point.W for point in best], axis=0).astype(dtype)
-        self.intercept_ = np.mean([point.b for point in best], axis=0).astype(dtype)
+        W = np.mean([point.W for point in best], axis=0)
+        b = np.mean([point.b for point in best], axis=0)
+        self.classes_, self.coef_, self.intercept_ = fitted_attributes(data, W, b)
         self.C_ = float(np.mean([point.C for point in best]))
         self.l1_ratio_ = float(np.mean([point.l1_ratio for point in best]))
         self._final_smoothing = 0.0
@@ -394,10 +393,10 @@ class _FoldScorer:
     params: dict
     score_params: dict
 
-    def __call__(self, point, classes: np.ndarray, held_out: InMemoryData) -> float:
+    def __call__(self, point, held_out: InMemoryData | ArrayAPIData) -> float:
         params = {**self.params, "C": point.C, "l1_ratio": point.l1_ratio}
         model = fitted_classifier(params, point, held_out)
-        return self.scorer(model, held_out.X, classes[held_out.y], **self.score_params)
+        return self.scorer(model, held_out.X, labels_of(held_out), **self.score_params)
 
 
 def _fold_path(problem: Problem, train, test, points, score: _FoldScorer, verbose: int):
@@ -412,7 +411,7 @@ def _fold_path(problem: Problem, train, test, points, score: _FoldScorer, verbos
         warn_unless_converged(point)
         fits[index] = point
     held_out = problem.data.rows(test)
-    scores = [score(point, path.classes, held_out) for point in fits]
+    scores = [score(point, held_out) for point in fits]
     return np.array(scores), fits
 
 

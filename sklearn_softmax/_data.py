@@ -4,11 +4,11 @@
 into a data source for the core: :class:`InMemoryData` for arrays and sparse
 matrices, ``DaskData`` (:mod:`._dask`) for Dask collections, and under array-API
 dispatch :class:`~._array_api_data.ArrayAPIData` for arrays of another namespace
-than NumPy (PyTorch, CuPy...), which stay on their device. Both are validated by
-scikit-learn's own functions, so a bad input gets the same message from either:
+than NumPy (PyTorch, CuPy...), which stay on their device. All are validated by
+scikit-learn's own functions, so a bad input gets the same message from each:
 in memory by ``validate_data``, on Dask by the same checks run on each chunk
 where it lives (the chunked part is :mod:`._dask`'s). Labels are encoded here for
-both, as indices into the sorted classes.
+all, as indices into the sorted classes.
 """
 
 from __future__ import annotations
@@ -117,6 +117,14 @@ def fitted_attributes(data, W: np.ndarray, b: np.ndarray) -> tuple:
     return data.classes, W.astype(data.dtype), b.astype(data.dtype)
 
 
+def labels_of(data):
+    """The labels of ``data``'s rows (``classes[y]``), in the namespace and on the
+    device of its fitted ``classes_``: what a scorer compares predictions with."""
+    if isinstance(data, ArrayAPIData):
+        return data.fitted_labels()
+    return data.classes[data.y]
+
+
 def is_dask_collection(X) -> bool:
     """Whether ``X`` is a Dask collection (array, data frame, ...), without importing Dask.
 
@@ -133,8 +141,8 @@ def fit_data(X, y, sample_weight=None, *, estimator=None, in_memory: bool = Fals
     With an ``estimator``, its ``n_features_in_`` and ``feature_names_in_`` are set
     as scikit-learn's ``validate_data`` sets them (for Dask too); without one
     (:func:`softmax_path`), the same checks run without recording anything. Dask
-    collections and arrays of other array-API namespaces (under dispatch) stay where
-    they are unless ``in_memory`` (then they are computed, or read to the host).
+    collections stay where they are unless ``in_memory`` (then they are computed);
+    arrays of other array-API namespaces (under dispatch) stay on their device.
     """
     name = type(estimator).__name__ if estimator is not None else "SoftmaxClassifier"
     if not in_memory and any(map(is_dask_collection, (X, y, sample_weight))):
@@ -146,8 +154,6 @@ def fit_data(X, y, sample_weight=None, *, estimator=None, in_memory: bool = Fals
             validate_data(estimator, _dask.columns_of(X), skip_check_array=True)
         return source
     space = device_namespace(X)
-    if space is not None and in_memory:
-        X, space = to_numpy(X), None
     if space is not None:
         source = _array_api_fit_data(X, y, sample_weight, space, estimator)
         check_targets(source.classes, name)

@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from ._classifier import PROBLEM_CONSTRAINTS, warn_unless_converged
 from ._core import Problem, fit_path
-from ._data import fit_data
+from ._data import fit_data, fitted_attributes
 from ._losses import LossSpec
 
 
@@ -86,8 +86,9 @@ def softmax_path(
 
     Parameters
     ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Training data.
+    X : {array-like, sparse matrix, array} of shape (n_samples, n_features)
+        Training data (under ``array_api_dispatch=True``, an array of PyTorch, CuPy
+        or another array-API library is fitted on its device).
     y : array-like of shape (n_samples,)
         Class labels.
     Cs : int or array-like of shape (n_Cs,), default=10
@@ -117,7 +118,8 @@ def softmax_path(
     -------
     path : SoftmaxPath
         A named tuple ``(coefs, intercepts, Cs, n_iter)``: ``coefs`` of shape
-        (n_Cs, n_scores, n_features), ``intercepts`` (n_Cs, n_scores), ``Cs``
+        (n_Cs, n_scores, n_features), ``intercepts`` (n_Cs, n_scores), both in X's
+        dtype (under array-API dispatch, in X's namespace and on its device), ``Cs``
         (n_Cs,) in the order given, and the solver iterations of each point
         (n_Cs,); ``n_scores`` is 1 for two classes, else the number of classes.
 
@@ -148,9 +150,12 @@ def softmax_path(
     for index, point in zip(order, path.points, strict=True):
         warn_unless_converged(point)
         points[index] = point
+    _, coefs, intercepts = fitted_attributes(
+        data, np.stack([point.W for point in points]), np.stack([point.b for point in points])
+    )
     return SoftmaxPath(
-        np.stack([point.W for point in points]).astype(data.dtype),
-        np.stack([point.b for point in points]).astype(data.dtype),
+        coefs,
+        intercepts,
         Cs,
         np.array([point.n_iter for point in points]),
     )

@@ -20,10 +20,17 @@ import sklearn
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_softmax import SoftmaxClassifier, SoftmaxClassifierCV
+from sklearn_softmax import SoftmaxClassifier, SoftmaxClassifierCV, softmax_path
 from sklearn_softmax._losses import make_loss
 from sklearn_softmax.metrics import cross_entropy_loss, multiclass_hinge_loss
-from tests.oracles import FIT_CONFIGS, MARGIN_CONFIG, config_id, is_smooth, model_objective
+from tests.oracles import (
+    FIT_CONFIGS,
+    MARGIN_CONFIG,
+    config_id,
+    is_smooth,
+    loss_params,
+    scaled_objective,
+)
 
 DISPATCH = os.environ.get("SCIPY_ARRAY_API") == "1"
 needs_dispatch = pytest.mark.skipif(
@@ -48,11 +55,11 @@ def xp(request):
 
 
 def wrapped(xp):
-    """scikit-learn's array-API namespace of the library ``xp`` (what the fit uses)."""
-    from sklearn.utils._array_api import get_namespace
+    """The array-API namespace of the library ``xp`` that a fit under dispatch uses
+    (scikit-learn's vendored array-api-compat wrapper; no dispatch needed)."""
+    from sklearn.externals.array_api_compat import array_namespace
 
-    with sklearn.config_context(array_api_dispatch=DISPATCH):
-        return get_namespace(xp.asarray([1.0]))[0]
+    return array_namespace(xp.asarray([1.0]))
 
 
 def host(array) -> np.ndarray:
@@ -103,6 +110,21 @@ def test_array_api_loss_matches_numpy_loss(xp, config, n_classes):
 
 
 # Fits under dispatch.
+
+
+def model_objective(model, X, y, sample_weight=None) -> float:
+    """``J / (C sum w)`` at ``model``'s weights, its L1 term included, by the
+    independent formulas of ``tests/oracles.py`` (``y``: class indices)."""
+    return scaled_objective(
+        model.coef_,
+        model.intercept_,
+        X,
+        y,
+        C=model.C,
+        sample_weight=sample_weight,
+        l1_ratio=model.l1_ratio,
+        **loss_params(model.get_params()),
+    )
 
 
 def problem(n_classes: int, dtype, seed: int = 0):
@@ -266,15 +288,24 @@ def test_array_api_metrics_equal_numpy_metrics(xp):
 
 
 @needs_dispatch
-def test_array_api_cv_estimator_fits_on_the_host(xp):
-    """``SoftmaxClassifierCV`` (tag False) reads device inputs to NumPy: the same fit."""
+@pytest.mark.parametrize("n_jobs", [None, 2])
+@pytest.mark.parametrize("l1_ratios", [(0.0,), (0.0, 1.0)])
+def test_array_api_cv_estimator_fits_on_the_device(xp, l1_ratios, n_jobs):
+    """``SoftmaxClassifierCV`` on device arrays: the NumPy fit's choice and scores,
+    every fitted array in X's namespace (folds in threads with ``n_jobs``)."""
     X, y = problem(3, np.float64)
-    reference = SoftmaxClassifierCV(Cs=3, cv=3).fit(X, y)
+    params = {"Cs": 4, "cv": 3, "l1_ratios": l1_ratios, "n_jobs": n_jobs, "tol": 1e-8}
+    reference = SoftmaxClassifierCV(**params).fit(X, y)
     with sklearn.config_context(array_api_dispatch=True):
-        model = SoftmaxClassifierCV(Cs=3, cv=3).fit(xp.asarray(X), xp.asarray(y))
-    assert isinstance(model.coef_, np.ndarray)
-    assert model.C_ == reference.C_
-    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-10)
+        model = SoftmaxClassifierCV(**params).fit(xp.asarray(X), xp.asarray(y))
+        proba = model.predict_proba(xp.asarray(X))
+    name = xp.__name__.split(".")[0]
+    for attribute in ("coef_", "intercept_", "scores_", "coefs_paths_", "Cs_", "n_iter_"):
+        assert namespace_name(getattr(model, attribute)) == name, attribute
+    assert namespace_name(proba) == name
+    assert (model.C_, model.l1_ratio_) == (reference.C_, reference.l1_ratio_)
+    np.testing.assert_allclose(host(model.scores_), reference.scores_, rtol=1e-6)
+    np.testing.assert_allclose(host(model.coef_), reference.coef_, rtol=1e-5, atol=1e-7)
 
 
 @needs_dispatch
@@ -346,12 +377,15 @@ WITHOUT_VALUES = [
 
 
 @needs_dispatch
-@pytest.mark.parametrize(("namespace", "device", "dtype"), device_checks())
+@pytest.mark.parametrize(("namespace", "device", "dtype"), list(device_checks()))
 @pytest.mark.parametrize("config", [*SMOOTH_BINARY, *WITHOUT_VALUES], ids=config_id)
 def test_array_api_input_and_values_with_sample_weight(config, namespace, device, dtype):
     """scikit-learn's ``check_array_api_input_and_values`` with sample weights (fitted
     attributes and every method's output equal the NumPy fit's) for the smooth
-    losses in float64; its ``check_array_api_input`` with sample weights otherwise."""
+    losses in float64; its ``check_array_api_input`` with sample weights otherwise,
+    and for ``SoftmaxClassifierCV``, whose paths start at ``C = 1e-4``: weights of
+    about 1e-4, which agree to 3e-10 at ``tol=1e-10`` (1e-5 of them; compared at
+    the fits' accuracy by ``test_array_api_cv_estimator_fits_on_the_device``)."""
     from sklearn.utils.estimator_checks import (
         check_array_api_input,
         check_array_api_input_and_values,
@@ -361,11 +395,33 @@ def test_array_api_input_and_values_with_sample_weight(config, namespace, device
         pytest.importorskip("torch", reason="PyTorch is not installed (a CPU build)")
     values = config in SMOOTH_BINARY and dtype == "float64"
     check = check_array_api_input_and_values if values else check_array_api_input
-    check(
-        "SoftmaxClassifier",
-        SoftmaxClassifier(**config, tol=VALUES_TOL if values else None),
-        array_namespace=namespace,
-        device_name=device,
-        dtype_name=dtype,
-        check_sample_weight=True,
-    )
+    params = {**config, "tol": VALUES_TOL if values else None}
+    cv_params = {key: value for key, value in params.items() if key != "l1_ratio"}
+    cv_params["l1_ratios"] = (params.get("l1_ratio", 0.0),)
+    cases = [
+        (check, SoftmaxClassifier(**params)),
+        (check_array_api_input, SoftmaxClassifierCV(Cs=3, cv=3, **cv_params)),
+    ]
+    for run_check, estimator in cases:
+        run_check(
+            type(estimator).__name__,
+            estimator,
+            array_namespace=namespace,
+            device_name=device,
+            dtype_name=dtype,
+            check_sample_weight=True,
+        )
+
+
+@needs_dispatch
+def test_array_api_path_is_the_numpy_path(xp):
+    """``softmax_path`` on device arrays: the NumPy path's weights, there."""
+    X, y = problem(3, np.float64)
+    reference = softmax_path(X, y, Cs=[0.01, 1.0, 100.0], l1_ratio=0.5, tol=1e-8)
+    with sklearn.config_context(array_api_dispatch=True):
+        path = softmax_path(
+            xp.asarray(X), xp.asarray(y), Cs=[0.01, 1.0, 100.0], l1_ratio=0.5, tol=1e-8
+        )
+    assert namespace_name(path.coefs) == xp.__name__.split(".")[0]
+    np.testing.assert_allclose(host(path.coefs), reference.coefs, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(host(path.intercepts), reference.intercepts, rtol=1e-5, atol=1e-7)

@@ -1,0 +1,122 @@
+"""Device fits against NumPy fits beyond the benchmark sets: every loss and penalty on
+scikit-learn's bundled tables and on ``make_classification`` problems of several
+shapes and seeds, each fitted on NumPy arrays and on PyTorch CPU tensors under
+array-API dispatch.
+
+    SCIPY_ARRAY_API=1 python benchmarks/array_api_agreement.py
+
+Prints, per configuration and dtype, the largest relative difference of the two
+fits' objectives ``J / (C n)`` (evaluated in float64 on the host by the tests'
+independent formulas) over the problems,
+and how many problems the device fit ended lower on. The plain hinges run at
+``tol=1e-7`` (at their default ``1e-4`` a fit meets its optimum only to the smoothing
+gap that allows).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_classification,
+)
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_softmax import SoftmaxClassifier
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.oracles import loss_params, scaled_objective
+
+CONFIGS = [
+    {"loss": "cross_entropy"},
+    {"loss": "cross_entropy", "label_smoothing": 0.1},
+    {"loss": "cross_entropy", "l1_ratio": 1.0},
+    {"loss": "cross_entropy", "l1_ratio": 0.5, "class_weight": "balanced"},
+    {"loss": "hinge", "multiclass_hinge": "crammer_singer", "tol": 1e-7},
+    {"loss": "hinge", "multiclass_hinge": "weston_watkins", "tol": 1e-7},
+    {"loss": "squared_hinge", "multiclass_hinge": "crammer_singer", "tol": 1e-7},
+    {"loss": "squared_hinge", "multiclass_hinge": "weston_watkins"},
+    {"loss": "squared_hinge", "l1_ratio": 0.5},
+]
+
+
+def problems():
+    for name, load in [
+        ("iris", load_iris),
+        ("wine", load_wine),
+        ("breast_cancer", load_breast_cancer),
+        ("digits", load_digits),
+    ]:
+        yield name, *load(return_X_y=True)
+    for seed in range(3):
+        for n, d, k in [(500, 5, 2), (2000, 20, 5), (3000, 60, 10)]:
+            X, y = make_classification(
+                n_samples=n,
+                n_features=d,
+                n_informative=max(2, d // 2),
+                n_classes=k,
+                n_clusters_per_class=1,
+                random_state=seed,
+            )
+            X[:, 0] *= 100.0  # one feature in another unit
+            yield f"make_classification({n}x{d}x{k}, seed {seed})", X, y
+
+
+def objective(model, X, y) -> float:
+    """``J / (C sum w)`` at ``model``'s weights in float64, by the tests' independent
+    formulas (``tests/oracles.py``), with the balanced class weights where asked."""
+    classes, index = np.unique(y, return_inverse=True)
+    weights = None
+    if model.class_weight == "balanced":
+        weights = (y.size / (classes.size * np.bincount(index)))[index]
+    return scaled_objective(
+        model.coef_,
+        model.intercept_,
+        X,
+        index,
+        C=model.C,
+        sample_weight=weights,
+        l1_ratio=model.l1_ratio,
+        **loss_params(model.get_params()),
+    )
+
+
+def main() -> None:
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        sys.exit("Set SCIPY_ARRAY_API=1 first: scikit-learn's array-API dispatch needs it.")
+    import torch
+
+    data = list(problems())
+    print("| configuration | dtype | largest relative difference | device fit lower |")
+    print("|---|---|---|---|")
+    for config in CONFIGS:
+        for dtype in (np.float64, np.float32):
+            largest, lower = 0.0, 0
+            for _, X, y in data:
+                X = X.astype(dtype)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    ours = SoftmaxClassifier(**config).fit(X, y)
+                    with sklearn.config_context(array_api_dispatch=True):
+                        device = SoftmaxClassifier(**config).fit(torch.asarray(X), torch.asarray(y))
+                device.coef_ = device.coef_.numpy()
+                device.intercept_ = device.intercept_.numpy()
+                X64 = X.astype(np.float64)
+                a, b = objective(ours, X64, y), objective(device, X64, y)
+                largest = max(largest, abs(b - a) / abs(a))
+                lower += b < a
+            name = ", ".join(f"{k}={v}" for k, v in config.items())
+            print(f"| {name} | {np.dtype(dtype).name} | {largest:.1e} | {lower} of {len(data)} |")
+
+
+if __name__ == "__main__":
+    main()
