@@ -14,11 +14,11 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
+from sklearn.externals import array_api_compat
 from sklearn.utils._array_api import (
     _convert_to_numpy,
     _is_numpy_namespace,
     _max_precision_float_dtype,
-    get_namespace,
     get_namespace_and_device,
 )
 
@@ -69,12 +69,12 @@ def device_namespace(X) -> Namespace | None:
 
 
 def to_numpy(array, dtype=None) -> np.ndarray:
-    """``array`` of any namespace or device as a NumPy array on the host."""
-    if array is None or isinstance(array, np.ndarray):
-        return array if dtype is None or array is None else array.astype(dtype, copy=False)
-    xp, is_array_api = get_namespace(array)
-    if is_array_api and not _is_numpy_namespace(xp):
-        array = _convert_to_numpy(array, xp)
+    """``array`` of any namespace or device as a NumPy array on the host (with or
+    without dispatch: a model fitted on a GPU is read back outside it too)."""
+    if array is None:
+        return None
+    if not isinstance(array, np.ndarray) and array_api_compat.is_array_api_obj(array):
+        array = _convert_to_numpy(array, array_api_compat.array_namespace(array))
     return np.asarray(array, dtype=dtype)
 
 
