@@ -42,9 +42,9 @@ class SoftmaxClassifierCV(SoftmaxClassifier):
     starting from the previous optimum, every point the optimum a cold fit
     reaches) and scored on the held-out part. The ``(C, l1_ratio)`` of the best mean
     score is refitted on all the data. The conventions are those of
-    ``LogisticRegressionCV`` with ``use_legacy_attributes=False`` Under array-API
-    dispatch, arrays of PyTorch or CuPy are read to the host and fitted there (its
-    array-API tag is False, as ``LogisticRegressionCV``'s).
+    ``LogisticRegressionCV`` with ``use_legacy_attributes=False``. Under array-API
+    dispatch, arrays of PyTorch or CuPy are fitted on their device, fold by fold (in
+    threads with ``n_jobs``), and every fitted array is there.
 
     Parameters
     ----------
