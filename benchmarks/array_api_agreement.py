@@ -34,7 +34,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn_softmax import SoftmaxClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.oracles import loss_params, scaled_objective
+from tests.oracles import model_objective
 
 CONFIGS = [
     {"loss": "cross_entropy"},
@@ -78,16 +78,7 @@ def objective(model, X, y) -> float:
     weights = None
     if model.class_weight == "balanced":
         weights = (y.size / (classes.size * np.bincount(index)))[index]
-    return scaled_objective(
-        model.coef_,
-        model.intercept_,
-        X,
-        index,
-        C=model.C,
-        sample_weight=weights,
-        l1_ratio=model.l1_ratio,
-        **loss_params(model.get_params()),
-    )
+    return model_objective(model, X, index, weights)
 
 
 def main() -> None:

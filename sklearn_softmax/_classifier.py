@@ -315,13 +315,13 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         """``method`` of a frozen copy of this model, applied lazily to each row chunk
         of the Dask array ``X`` (a later refit does not change the result)."""
         check_is_fitted(self)
-        classes, coef = to_numpy(self.classes_), self.coef_
-        coef_dtype = coef.dtype if sp.issparse(coef) else to_numpy(coef[:1, :1]).dtype
+        frozen = copy.deepcopy(self)._move_to_host()  # (a device fit's arrays, read back)
+        classes = frozen.classes_
         if method == "predict":
             n_outputs, dtype = None, classes.dtype
         else:  # scores or probabilities, one column per class (one score for two)
             binary_scores = method == "decision_function" and classes.size == 2
-            n_outputs, dtype = None if binary_scores else classes.size, coef_dtype
+            n_outputs, dtype = None if binary_scores else classes.size, frozen.coef_.dtype
         frame = X if _dask.is_frame(X) else None
         X = _dask.check_array_2d(X, known_rows=False)
         validate_data(
@@ -331,7 +331,6 @@ class SoftmaxClassifier(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
             skip_check_array=True,
         )
         dtype = np.result_type(dtype, X.dtype) if dtype.kind == "f" else dtype
-        frozen = copy.deepcopy(self)._move_to_host()
         if frame is not None:  # the names are checked above; the chunks are arrays
             frozen.__dict__.pop("feature_names_in_", None)
             if method == "predict":  # a Series on the frame's index and partitions

@@ -171,7 +171,8 @@ def scaled_objective(
 
 
 def model_objective(model, X, y: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
-    """:func:`scaled_objective` at a fitted estimator's ``coef_`` and ``intercept_``.
+    """:func:`scaled_objective` at a fitted estimator's ``coef_`` and ``intercept_``,
+    with its ``l1_ratio`` (the L1 term included).
 
     ``y`` holds class indices; ``sample_weight`` the effective weights ``s_i c_{y_i}``
     (class weights included).
@@ -183,6 +184,7 @@ def model_objective(model, X, y: np.ndarray, sample_weight: np.ndarray | None = 
         y,
         C=model.C,
         sample_weight=sample_weight,
+        l1_ratio=model.l1_ratio,
         **loss_params(model.get_params()),
     )
 

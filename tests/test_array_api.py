@@ -23,14 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn_softmax import SoftmaxClassifier, SoftmaxClassifierCV, softmax_path
 from sklearn_softmax._losses import make_loss
 from sklearn_softmax.metrics import cross_entropy_loss, multiclass_hinge_loss
-from tests.oracles import (
-    FIT_CONFIGS,
-    MARGIN_CONFIG,
-    config_id,
-    is_smooth,
-    loss_params,
-    scaled_objective,
-)
+from tests.oracles import FIT_CONFIGS, MARGIN_CONFIG, config_id, is_smooth, model_objective
 
 DISPATCH = os.environ.get("SCIPY_ARRAY_API") == "1"
 needs_dispatch = pytest.mark.skipif(
@@ -110,21 +103,6 @@ def test_array_api_loss_matches_numpy_loss(xp, config, n_classes):
 
 
 # Fits under dispatch.
-
-
-def model_objective(model, X, y, sample_weight=None) -> float:
-    """``J / (C sum w)`` at ``model``'s weights, its L1 term included, by the
-    independent formulas of ``tests/oracles.py`` (``y``: class indices)."""
-    return scaled_objective(
-        model.coef_,
-        model.intercept_,
-        X,
-        y,
-        C=model.C,
-        sample_weight=sample_weight,
-        l1_ratio=model.l1_ratio,
-        **loss_params(model.get_params()),
-    )
 
 
 def problem(n_classes: int, dtype, seed: int = 0):
